@@ -1,0 +1,10 @@
+//! coordsr engine: scale-agnostic MRI super-resolution with feature-based coordinate networks.
+//!
+//! Pure and backend-agnostic: the model takes a burn device and never names a backend, so the
+//! CLI, the tests and the web app pick theirs at the edge.
+
+pub mod image;
+pub mod volume;
+pub mod kspace;
+pub mod io;
+pub mod metrics;
