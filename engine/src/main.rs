@@ -1,1 +1,386 @@
-fn main(){}
+//! `coordsr`: the command-line face of the engine. Backends are chosen here, at the edge.
+
+use burn::tensor::Device;
+use clap::{Parser, Subcommand, ValueEnum};
+use coordsr::data::{default_data_root, DataSplit};
+use coordsr::degrade::DegradationKind;
+use coordsr::denoise::Denoiser;
+use coordsr::eval::{self, EvalConfig};
+use coordsr::geometry::Grid;
+use coordsr::image::Image;
+use coordsr::methods::{Method, Trained};
+use coordsr::train::{self, Event, TrainConfig, TrainData};
+use coordsr::volume::Volume;
+use coordsr::{bench, io, metrics, weights};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "coordsr", version, about = "Scale-agnostic MRI super-resolution with feature-based coordinate networks")]
+struct Cli {
+    /// Compute backend: flex (pure-Rust CPU) or wgpu (GPU through Vulkan/Metal/DX12; lavapipe on CPU).
+    #[arg(long, global = true, value_enum, default_value_t = Backend::Flex)]
+    backend: Backend,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Backend {
+    Flex,
+    Wgpu,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum MethodArg {
+    Coord,
+    Conv,
+    Bicubic,
+    Zerofill,
+    Nearest,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a coord or conv model on the data split (resumable).
+    Train {
+        /// coord (scale-agnostic) or conv (×2 sub-pixel).
+        #[arg(long, value_enum, default_value_t = Decoder::Coord)]
+        decoder: Decoder,
+        /// Run folder: config, checkpoints, log.csv, curve.png, best.csrw.
+        #[arg(short, long)]
+        out: PathBuf,
+        /// Weight λ of the denoising term.
+        #[arg(long)]
+        lambda: Option<f32>,
+        /// Denoiser D_σ: gaussian (σ in pixels) or nlm (σ in units of the slice's 99.5th percentile).
+        #[arg(long, default_value = "nlm")]
+        denoiser: String,
+        #[arg(long, default_value_t = 0.03)]
+        sigma: f32,
+        /// Training scale range for coord, e.g. 1,2 (conv always trains at 2).
+        #[arg(long, value_delimiter = ',', num_args = 2)]
+        scales: Option<Vec<f64>>,
+        #[arg(long)]
+        steps: Option<usize>,
+        #[arg(long)]
+        batch: Option<usize>,
+        #[arg(long)]
+        channels: Option<usize>,
+        #[arg(long)]
+        blocks: Option<usize>,
+        /// MLP hidden widths, e.g. 128,128,128.
+        #[arg(long, value_delimiter = ',')]
+        hidden: Option<Vec<usize>>,
+        #[arg(long)]
+        val_every: Option<usize>,
+        #[arg(long)]
+        patience: Option<usize>,
+        #[arg(long)]
+        train_slices: Option<usize>,
+        #[arg(long)]
+        val_slices: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Data root holding the split's scans.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Continue the run in --out where it stopped.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Evaluate bicubic, zero-fill and trained weights on the test (and out-of-distribution) scans.
+    Eval {
+        /// Weights files (.csrw) to evaluate.
+        #[arg(long, num_args = 0..)]
+        weights: Vec<PathBuf>,
+        #[arg(short, long)]
+        out: PathBuf,
+        #[arg(long, value_delimiter = ',', default_value = "1.5,2,3,4")]
+        scales: Vec<f64>,
+        /// Slices per scan, spread over the anatomy.
+        #[arg(long, default_value_t = 16)]
+        slices: usize,
+        /// Skip the out-of-distribution knee and shoulder.
+        #[arg(long)]
+        no_ood: bool,
+        #[arg(long, default_value = "kspace")]
+        degradation: DegradationKind,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Super-resolve a scan (2D or slice by slice 3D) and write NIfTI with the affine updated.
+    Upscale {
+        input: PathBuf,
+        /// Scale, or SX,SY.
+        #[arg(long, value_delimiter = ',', num_args = 1..=2)]
+        scale: Vec<f64>,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
+        method: MethodArg,
+        /// Weights for coord/conv (.csrw).
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Keep the stored grid even where the DICOM says it was interpolated from a smaller acquisition.
+        #[arg(long)]
+        no_acquisition_crop: bool,
+    },
+    /// PSNR, SSIM and VIF of DIST against REF, as one JSON object.
+    Metrics {
+        reference: PathBuf,
+        distorted: PathBuf,
+        #[arg(long)]
+        data_range: Option<f64>,
+    },
+    /// Re-encode weights for the web (f16 if it stays within 1e-3 of f32) and write a JSON sidecar.
+    Export {
+        weights: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long)]
+        f16: bool,
+    },
+    /// Decoder and encoder throughput on this machine, written as a Markdown report.
+    Bench {
+        #[arg(long)]
+        weights: PathBuf,
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        #[arg(long, default_value_t = 3)]
+        repeats: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Decoder {
+    Coord,
+    Conv,
+}
+
+fn device(backend: Backend) -> Result<Device, String> {
+    match backend {
+        Backend::Flex => Ok(Device::flex()),
+        Backend::Wgpu => {
+            #[cfg(feature = "wgpu")]
+            {
+                Device::wgpu_options().init().map_err(|e| format!("no usable wgpu adapter: {e}"))
+            }
+            #[cfg(not(feature = "wgpu"))]
+            {
+                Err("this build has no wgpu backend (build with --features wgpu)".into())
+            }
+        }
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    pb.set_style(
+        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} {elapsed_precise} eta {eta} {prefix}")
+            .unwrap()
+            .progress_chars("=> "),
+    );
+    pb.set_message(what.to_string());
+    pb
+}
+
+fn read_image(path: &Path) -> Result<Image, String> {
+    let v = io::read_volume(path).map_err(|e| e.to_string())?;
+    if v.depth() != 1 {
+        return Err(format!("{}: expected a 2D image, found {} slices", path.display(), v.depth()));
+    }
+    Ok(v.slices.into_iter().next().unwrap())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Train {
+            decoder, out, lambda, denoiser, sigma, scales, steps, batch, channels, blocks, hidden, val_every, patience,
+            train_slices, val_slices, seed, data, resume,
+        } => {
+            let mut c = match decoder {
+                Decoder::Coord => TrainConfig::coord_default(),
+                Decoder::Conv => TrainConfig::conv_default(),
+            };
+            if let Some(l) = lambda { c.lambda = l; }
+            c.denoiser = Denoiser::parse(&denoiser, sigma)?;
+            if let Some(s) = scales {
+                if decoder == Decoder::Conv && (s[0] != 2.0 || s[1] != 2.0) {
+                    return Err("--scales: the conv decoder trains at 2 only".into());
+                }
+                (c.scale_min, c.scale_max) = (s[0], s[1]);
+                c.val_scales = if s[0] == s[1] { vec![s[0]] } else { vec![(s[0] + s[1]) / 2.0, s[1]] };
+            }
+            if let coordsr::model::DecoderConfig::Coord(d) = &mut c.model.decoder {
+                d.max_train_scale = c.scale_max as f32;
+                if let Some(h) = hidden { d.hidden = h; }
+            }
+            if let Some(v) = steps { c.steps = v; }
+            if let Some(v) = batch { c.batch = v; }
+            if let Some(v) = channels { c.model.encoder.channels = v; }
+            if let Some(v) = blocks { c.model.encoder.blocks = v; }
+            if let Some(v) = val_every { c.val_every = v; }
+            if let Some(v) = patience { c.patience = v; }
+            if let Some(v) = train_slices { c.train_slices = v; }
+            if let Some(v) = val_slices { c.val_slices = v; }
+            c.seed = seed;
+            c.validate()?;
+            let root = data.unwrap_or_else(default_data_root);
+            eprintln!("{}", c.split.describe());
+            let td = TrainData::load(&root, &c)?;
+            let dev = device(cli.backend)?.autodiff();
+            let pb = bar(c.steps as u64, "train");
+            let state = train::train(&c, &td, &out, &dev, resume, |e| match e {
+                Event::Loaded { train_slices, val_slices } => {
+                    pb.println(format!("{train_slices} training slices, {val_slices} validation slices"))
+                }
+                Event::Step { step, loss, .. } => {
+                    pb.set_position(step as u64);
+                    pb.set_prefix(format!("loss {loss:.4}"));
+                }
+                Event::Validated(row, improved) => pb.println(format!(
+                    "step {:>6}  loss {:.4}  val VIF {:.4}  PSNR {:.2}{}",
+                    row.step, row.loss, row.val_vif, row.val_psnr, if improved { "  (best)" } else { "" }
+                )),
+            })?;
+            pb.finish_and_clear();
+            train::write_curve(&out)?;
+            eprintln!(
+                "done at step {} ({}); best validation VIF {:.4} at step {}; weights {}",
+                state.step,
+                if state.stopped_early { "early stop" } else { "step budget" },
+                state.best_vif,
+                state.best_step,
+                train::RunDir(out.clone()).best().display()
+            );
+            Ok(())
+        }
+        Command::Eval { weights, out, scales, slices, no_ood, degradation, data } => {
+            let dev = device(cli.backend)?;
+            let models = weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
+            let config = EvalConfig {
+                data_root: data.unwrap_or_else(default_data_root),
+                split: DataSplit::default(),
+                scales,
+                slices,
+                degradation,
+                ood: !no_ood,
+            };
+            eprintln!("{}", config.split.describe());
+            let datasets = eval::load_datasets(&config)?;
+            let per_ds = config.scales.len() * (2 + models.len());
+            let pb = bar((datasets.len() * per_ds) as u64, "eval");
+            let rows = eval::evaluate(&config, &datasets, &models, &dev, |what| {
+                pb.inc(1);
+                pb.set_prefix(what.to_string());
+            })?;
+            pb.finish_and_clear();
+            let fig = datasets.first().and_then(|d| d.slices.get(d.slices.len() / 2)).map(|hr| eval::figure(hr, &models, &dev));
+            eval::write_outputs(&out, &rows, &config, fig)?;
+            print!("{}", eval::to_markdown(&rows, &config));
+            Ok(())
+        }
+        Command::Upscale { input, scale, output, method, weights, no_acquisition_crop } => {
+            let (sx, sy) = (scale[0], *scale.get(1).unwrap_or(&scale[0]));
+            if !(sx >= 1.0 && sy >= 1.0 && sx.is_finite() && sy.is_finite() && sx <= 16.0 && sy <= 16.0) {
+                return Err(format!("--scale must be between 1 and 16 per axis, got {sx},{sy}"));
+            }
+            let opts = io::ReadOptions { crop_to_acquisition: !no_acquisition_crop };
+            let loaded = io::read_volume_with(&input, &opts).map_err(|e| e.to_string())?;
+            for n in &loaded.notes {
+                eprintln!("{}: {n}", input.display());
+            }
+            let vol = loaded.volume;
+            let dev = device(cli.backend)?;
+            let trained = match method {
+                MethodArg::Coord | MethodArg::Conv => {
+                    let p = weights.ok_or("--weights is required for coord and conv")?;
+                    let t = Trained::load(&p, &dev)?;
+                    let want = if method == MethodArg::Coord { "coord" } else { "conv" };
+                    if t.method() != want {
+                        return Err(format!("{}: these are {} weights, not {want}", p.display(), t.method()));
+                    }
+                    Some(t)
+                }
+                _ => None,
+            };
+            let m = match (method, &trained) {
+                (MethodArg::Bicubic, _) => Method::Bicubic,
+                (MethodArg::Zerofill, _) => Method::Zerofill,
+                (MethodArg::Nearest, _) => Method::Nearest,
+                (_, Some(t)) => Method::Model(t),
+                _ => unreachable!("weights loaded above"),
+            };
+            let grid = Grid::upscaled(vol.width, vol.height, sx, sy);
+            let pb = bar(vol.depth() as u64, "upscale");
+            let slices: Vec<Image> = vol
+                .slices
+                .iter()
+                .map(|s| {
+                    let o = m.reconstruct(s, &grid, &dev);
+                    pb.inc(1);
+                    o
+                })
+                .collect();
+            pb.finish_and_clear();
+            let outv = Volume {
+                width: grid.x.hr,
+                height: grid.y.hr,
+                slices,
+                spacing: [vol.spacing[0] / grid.x.scale(), vol.spacing[1] / grid.y.scale(), vol.spacing[2]],
+                affine: grid.upscaled_affine(&vol.affine),
+            };
+            io::write_nifti(&output, &outv).map_err(|e| e.to_string())?;
+            eprintln!("wrote {} ({}×{}×{}, {})", output.display(), outv.width, outv.height, outv.depth(), m.name());
+            Ok(())
+        }
+        Command::Metrics { reference, distorted, data_range } => {
+            let r = read_image(&reference)?;
+            let d = read_image(&distorted)?;
+            let m = metrics::evaluate(&r, &d, data_range).map_err(|e| format!("{}: {e}", distorted.display()))?;
+            println!("{}", serde_json::to_string(&m).unwrap());
+            Ok(())
+        }
+        Command::Export { weights: path, output, f16 } => {
+            let dev = Device::flex();
+            let t = Trained::load(&path, &dev)?;
+            let (bytes, max_err) = weights::export(&t.model, &t.header, f16, &dev);
+            std::fs::write(&output, &bytes).map_err(|e| format!("{}: {e}", output.display()))?;
+            let sidecar = output.with_extension("json");
+            let info = serde_json::json!({
+                "weights": output.file_name().map(|s| s.to_string_lossy().to_string()),
+                "bytes": bytes.len(),
+                "precision": if f16 { "f16" } else { "f32" },
+                "max_abs_error_vs_f32": max_err,
+                "config": t.header.config,
+                "meta": t.header.meta,
+            });
+            std::fs::write(&sidecar, serde_json::to_vec_pretty(&info).unwrap()).map_err(|e| format!("{}: {e}", sidecar.display()))?;
+            eprintln!("wrote {} ({} bytes, max |f16 − f32| {max_err:.2e}) and {}", output.display(), bytes.len(), sidecar.display());
+            Ok(())
+        }
+        Command::Bench { weights: path, output, repeats } => {
+            let dev = device(cli.backend)?;
+            let t = Trained::load(&path, &dev)?;
+            let backend = match cli.backend { Backend::Flex => "flex (CPU)", Backend::Wgpu => "wgpu" };
+            let report = bench::run(&t, &dev, backend, repeats);
+            print!("{report}");
+            if let Some(o) = output {
+                std::fs::write(&o, report).map_err(|e| format!("{}: {e}", o.display()))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("coordsr: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

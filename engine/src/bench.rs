@@ -1,0 +1,94 @@
+//! `coordsr bench`: decoder and encoder throughput, reported with the work done (MACs) so that
+//! GFLOP/s can be compared across machines and backends.
+
+use crate::geometry::Grid;
+use crate::methods::Trained;
+use crate::model::{ConvDecoder, DecoderConfig};
+use crate::phantom::shepp_logan;
+use burn::tensor::Device;
+use std::fmt::Write as _;
+use std::time::Instant;
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    format!("{cpu}, {cores} cores available")
+}
+
+/// Median of `repeats` timings of `f` (after one warm-up run), in seconds.
+fn time(repeats: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut t: Vec<f64> = (0..repeats.max(1))
+        .map(|_| {
+            let s = Instant::now();
+            f();
+            s.elapsed().as_secs_f64()
+        })
+        .collect();
+    t.sort_by(|a, b| a.total_cmp(b));
+    t[t.len() / 2]
+}
+
+pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> String {
+    let cfg = &t.header.config;
+    let c = cfg.encoder.channels;
+    let mut out = String::new();
+    let _ = writeln!(out, "# coordsr bench\n");
+    let _ = writeln!(out, "- weights: {} ({})", t.source, t.label());
+    let _ = writeln!(out, "- backend: {backend}; machine: {}", machine());
+    let _ = writeln!(out, "- model: encoder {} ch × {} blocks; decoder {:?}", c, cfg.encoder.blocks, cfg.decoder);
+    let _ = writeln!(out, "- median of {repeats} runs after a warm-up; output 512×512 from a phantom\n");
+    let _ = writeln!(out, "| what | input | output | time (s) | throughput | MACs | GFLOP/s |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|---|");
+    for scale in [2usize, 4] {
+        let n = 512 / scale;
+        let lr = shepp_logan(n, n);
+        let enc_macs = cfg.encoder.macs_per_pixel() * (n * n) as u64;
+        let secs = time(repeats, || {
+            let _ = t.model.encode(&lr, device).unit;
+        });
+        let _ = writeln!(
+            out,
+            "| encoder | {n}² | latents | {secs:.3} | {:.1} slices/s | {:.2e} | {:.1} |",
+            1.0 / secs,
+            enc_macs as f64,
+            2.0 * enc_macs as f64 / secs / 1e9
+        );
+        let grid = Grid::upscaled(n, n, scale as f64, scale as f64);
+        match &cfg.decoder {
+            DecoderConfig::Coord(d) => {
+                let enc = t.model.encode(&lr, device);
+                let coords = grid.hr_coords();
+                let q = coords.len();
+                let per = d.macs_per_query(c);
+                let secs = time(repeats, || {
+                    let _ = t.model.decode_coords(&enc, &coords, grid.cell(), crate::infer::DEFAULT_CHUNK);
+                });
+                let _ = writeln!(
+                    out,
+                    "| coord decoder {scale}× | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
+                    q as f64 / secs,
+                    2.0 * (per * q as u64) as f64 / secs / 1e9
+                );
+            }
+            DecoderConfig::Conv if scale == 2 => {
+                let macs = ConvDecoder::macs_per_lr_pixel(c) * (n * n) as u64 + enc_macs;
+                let secs = time(repeats, || {
+                    let _ = t.model.upscale(&lr, &grid, device);
+                });
+                let _ = writeln!(
+                    out,
+                    "| conv encoder+decoder 2× | {n}² | 512² | {secs:.3} | {:.0} pixels/s | {:.2e} | {:.1} |",
+                    (512 * 512) as f64 / secs,
+                    macs as f64,
+                    2.0 * macs as f64 / secs / 1e9
+                );
+            }
+            DecoderConfig::Conv => {}
+        }
+    }
+    out
+}

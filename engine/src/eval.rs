@@ -1,0 +1,251 @@
+//! `coordsr eval`: every method on the held-out scans at every query scale, written as files
+//! that tools and people can read (CSV, the poster's table in Markdown, a chart, a figure).
+
+use crate::data::{self, DataSplit};
+use crate::degrade::{Degradation, DegradationKind};
+use crate::image::Image;
+use crate::methods::{fmt_num, Method, Trained};
+use crate::metrics;
+use crate::plot;
+use burn::tensor::Device;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug)]
+pub struct EvalConfig {
+    pub data_root: PathBuf,
+    pub split: DataSplit,
+    pub scales: Vec<f64>,
+    /// Slices per scan (spread over the anatomy).
+    pub slices: usize,
+    pub degradation: DegradationKind,
+    /// Evaluate the out-of-distribution scans too.
+    pub ood: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Row {
+    pub method: String,
+    pub lambda: String,
+    pub train_scales: String,
+    pub query_scale: f64,
+    pub vif: f64,
+    pub psnr: f64,
+    pub ssim: f64,
+    pub n_slices: usize,
+    pub dataset: String,
+}
+
+/// One dataset's reference slices.
+pub struct Dataset {
+    pub name: String,
+    pub slices: Vec<Image>,
+}
+
+pub fn load_datasets(config: &EvalConfig) -> Result<Vec<Dataset>, String> {
+    let mut names: Vec<&String> = config.split.test.iter().collect();
+    if config.ood {
+        names.extend(config.split.ood.iter());
+    }
+    names
+        .into_iter()
+        .map(|rel| {
+            Ok(Dataset { name: rel.clone(), slices: data::load_reference_slices(&config.data_root, rel, config.slices)? })
+        })
+        .collect()
+}
+
+/// Score `methods` on `datasets`; `progress` is told each finished (dataset, method, scale).
+pub fn evaluate(
+    config: &EvalConfig,
+    datasets: &[Dataset],
+    models: &[Trained],
+    device: &Device,
+    mut progress: impl FnMut(&str),
+) -> Result<Vec<Row>, String> {
+    let mut methods = vec![Method::Bicubic, Method::Zerofill];
+    methods.extend(models.iter().map(Method::Model));
+    let mut rows = Vec::new();
+    for ds in datasets {
+        for &scale in &config.scales {
+            let deg = Degradation { kind: config.degradation, scale_x: scale, scale_y: scale };
+            let pairs: Vec<_> = ds.slices.iter().map(|hr| (hr, deg.apply(hr))).collect();
+            for m in &methods {
+                // The conv decoder exists only at its training scale.
+                if let Method::Model(t) = m
+                    && t.method() == "conv"
+                    && scale != 2.0
+                {
+                    continue;
+                }
+                let (mut vif, mut psnr, mut ssim) = (0.0, 0.0, 0.0);
+                for (hr, (lr, grid)) in &pairs {
+                    let out = m.reconstruct(lr, grid, device);
+                    let r = metrics::evaluate(hr, &out, None).map_err(|e| format!("{}: {e}", ds.name))?;
+                    vif += r.vif;
+                    psnr += r.psnr;
+                    ssim += r.ssim;
+                }
+                let n = pairs.len() as f64;
+                let (lambda, train_scales) = match m {
+                    Method::Model(t) => (fmt_num(t.lambda()), t.train_scales()),
+                    _ => ("".into(), "".into()),
+                };
+                rows.push(Row {
+                    method: m.name().into(),
+                    lambda,
+                    train_scales,
+                    query_scale: scale,
+                    vif: vif / n,
+                    psnr: psnr / n,
+                    ssim: ssim / n,
+                    n_slices: pairs.len(),
+                    dataset: ds.name.clone(),
+                });
+                progress(&format!("{} {} {}×", ds.name, m.name(), fmt_num(scale)));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+pub fn to_csv(rows: &[Row]) -> String {
+    let mut s = String::from("method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset\n");
+    for r in rows {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{:.4},{:.3},{:.4},{},{}",
+            r.method, r.lambda, r.train_scales, fmt_num(r.query_scale), r.vif, r.psnr, r.ssim, r.n_slices, r.dataset
+        );
+    }
+    s
+}
+
+/// The poster's row order: defaults first, then the ablations.
+const ROW_ORDER: [(&str, &str, &str, &str); 7] = [
+    ("default", "bicubic", "", ""),
+    ("default", "zerofill", "", ""),
+    ("default", "coord", "10", "1-2"),
+    ("default", "conv", "0", "2"),
+    ("ablation", "coord", "0", "1-2"),
+    ("ablation", "coord", "10", "2"),
+    ("ablation", "conv", "10", "2"),
+];
+
+/// Markdown tables in the poster's layout, one per dataset: VIF / PSNR, then SSIM.
+pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# coordsr evaluation\n");
+    let _ = writeln!(out, "Data: {}.", config.split.describe());
+    let _ = writeln!(
+        out,
+        "Degradation: {:?} at each query scale (same field of view; low-res sample j at reference index j·N/n). \
+         Metrics against the acquired-resolution reference (k-space cropped to the acquisition matrix where the \
+         scanner interpolated). VIF: pixel-domain multi-scale (vifp), PSNR/SSIM with the reference's range.\n",
+        config.degradation
+    );
+    let mut datasets: Vec<&str> = rows.iter().map(|r| r.dataset.as_str()).collect();
+    datasets.dedup();
+    for ds in datasets {
+        let rs: Vec<&Row> = rows.iter().filter(|r| r.dataset == ds).collect();
+        let n = rs.first().map(|r| r.n_slices).unwrap_or(0);
+        let _ = writeln!(out, "## {ds} ({n} slices)\n");
+        for (title, cell) in [("VIF / PSNR", 0), ("SSIM", 1)] {
+            let _ = writeln!(out, "{title}:\n");
+            let _ = write!(out, "| group | method | λ | train scale |");
+            for s in &config.scales {
+                let _ = write!(out, " {}× |", fmt_num(*s));
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(out, "|---|---|---|---|{}", "---|".repeat(config.scales.len()));
+            for (group, method, lambda, ts) in ROW_ORDER {
+                let present = rs.iter().any(|r| r.method == method && r.lambda == lambda && r.train_scales == ts);
+                if !present {
+                    continue;
+                }
+                let _ = write!(out, "| {group} | {method} | {} | {} |", if lambda.is_empty() { "–" } else { lambda }, if ts.is_empty() { "–" } else { ts });
+                for s in &config.scales {
+                    let r = rs.iter().find(|r| r.method == method && r.lambda == lambda && r.train_scales == ts && r.query_scale == *s);
+                    let v = match (r, cell) {
+                        (Some(r), 0) => format!("{:.3} / {:.2}", r.vif, r.psnr),
+                        (Some(r), _) => format!("{:.4}", r.ssim),
+                        (None, _) => "–".into(),
+                    };
+                    let _ = write!(out, " {v} |");
+                }
+                let _ = writeln!(out);
+            }
+            let _ = writeln!(out);
+        }
+    }
+    out
+}
+
+/// VIF against query scale, one line per method, for the first dataset (the test split).
+pub fn vif_chart(rows: &[Row], dataset: &str) -> plot::Canvas {
+    let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.dataset == dataset) {
+        let label = if r.lambda.is_empty() { r.method.clone() } else { format!("{} l={} {}x", r.method, r.lambda, r.train_scales) };
+        series.entry(label).or_default().push((r.query_scale, r.vif));
+    }
+    plot::line_chart(&plot::ChartSpec {
+        title: format!("VIF vs query scale ({dataset})"),
+        x_label: "query scale".into(),
+        y_label: "VIF".into(),
+        series: series.into_iter().map(|(label, points)| plot::Series { label, points }).collect(),
+        width: 800,
+        height: 500,
+        log_y: false,
+    })
+}
+
+/// The poster's figure on one test slice: input, bicubic 2×, conv 2×, coord 2× λ=0,
+/// coord 2× λ=10, coord 4× λ=10 (queried from the same 2× input), zero-fill 2×, reference.
+pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> plot::Canvas {
+    let deg = Degradation::kspace(2.0);
+    let (lr, grid) = deg.apply(hr);
+    // A central crop a third of the slice wide, on the reference grid.
+    let (cw, ch) = (hr.width / 3, hr.height / 3);
+    let (cx, cy) = (hr.width / 3, hr.height / 3);
+    let crop = |img: &Image, k: usize| img.crop(cx * k, cy * k, cw * k, ch * k);
+    let (lo, hi) = {
+        let c = crop(hr, 1);
+        let (a, b) = c.min_max();
+        (a, b)
+    };
+    let find = |method: &str, lambda: f64, ts: &str| {
+        models.iter().find(|t| t.method() == method && t.lambda() == lambda && t.train_scales() == ts)
+    };
+    let mut panels = vec![plot::Panel { title: "A input (2x low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
+    panels.push(plot::Panel { title: "B bicubic 2x".into(), image: crop(&Method::Bicubic.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    let mut add = |title: &str, t: Option<&Trained>, k: usize| {
+        if let Some(t) = t {
+            let g = crate::geometry::Grid::upscaled(lr.width, lr.height, 2.0 * k as f64, 2.0 * k as f64);
+            panels.push(plot::Panel { title: title.into(), image: crop(&t.model.upscale(&lr, &g, device), k), window: (lo, hi) });
+        }
+    };
+    add("C conv 2x", find("conv", 0.0, "2"), 1);
+    add("D coord 2x l=0", find("coord", 0.0, "1-2"), 1);
+    add("E coord 2x l=10", find("coord", 10.0, "1-2"), 1);
+    add("F coord 4x l=10", find("coord", 10.0, "1-2"), 2);
+    panels.push(plot::Panel { title: "zero-fill 2x".into(), image: crop(&Method::Zerofill.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    panels.push(plot::Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
+    plot::figure_grid(&panels, 4, 256)
+}
+
+/// Write `results.csv`, `results.md`, `vif_vs_scale.png` and `figure.png` into `out`.
+pub fn write_outputs(out: &Path, rows: &[Row], config: &EvalConfig, figure: Option<plot::Canvas>) -> Result<(), String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    let w = |name: &str, bytes: &[u8]| std::fs::write(out.join(name), bytes).map_err(|e| format!("{}: {e}", out.join(name).display()));
+    w("results.csv", to_csv(rows).as_bytes())?;
+    w("results.md", to_markdown(rows, config).as_bytes())?;
+    if let Some(first) = rows.first() {
+        w("vif_vs_scale.png", &vif_chart(rows, &first.dataset).to_png())?;
+    }
+    if let Some(f) = figure {
+        w("figure.png", &f.to_png())?;
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! Running a trained model on whole slices: normalisation, one encoding per slice, chunked
+//! queries. Shared by `upscale`, evaluation, the benchmark and the web app.
+
+use crate::geometry::Grid;
+use crate::image::Image;
+use crate::interp;
+use crate::model::{QueryPlan, SrModel, CONV_SCALE};
+use burn::tensor::{Device, Tensor, TensorData};
+
+/// Queries per device call: bounds memory to ~`chunk · 4 · (9C + 4)` floats (≈ 19 MB at C = 32).
+pub const DEFAULT_CHUNK: usize = 16_384;
+
+/// The intensity unit of a slice: its 99.5th percentile (falling back to the maximum, then 1).
+///
+/// Scanners write arbitrary units (12-bit, rescaled, 8-bit); the network sees slices divided by
+/// this so it works across vendors. It is computed from the low-res input alone, so inference
+/// never peeks at the reference.
+pub fn intensity_unit(lr: &Image) -> f32 {
+    let mut v: Vec<f32> = lr.data.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return 1.0;
+    }
+    let k = ((v.len() - 1) as f64 * 0.995).round() as usize;
+    let (_, p, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+    let p = *p;
+    if p > 0.0 {
+        p
+    } else {
+        let m = v.iter().fold(0.0f32, |a, &b| a.max(b.abs()));
+        if m > 0.0 { m } else { 1.0 }
+    }
+}
+
+/// A slice encoded once, ready to be queried at any scale (coord) or decoded at ×2 (conv).
+pub struct Encoded {
+    pub width: usize,
+    pub height: usize,
+    /// The normalised low-res slice, for the bilinear skip.
+    pub lr_norm: Vec<f32>,
+    /// Multiply outputs by this to return to scanner units.
+    pub unit: f32,
+    /// Coord: unfolded latent rows `[h·w, 9C]`. Conv: the ×2 output `[1, 1, 2h, 2w]` flattened.
+    pub rows: Option<Tensor<2>>,
+    pub conv_out: Option<Tensor<4>>,
+}
+
+impl SrModel {
+    pub fn is_coord(&self) -> bool {
+        self.coord.is_some()
+    }
+
+    /// Encode one low-res slice (the expensive, once-per-slice half).
+    pub fn encode(&self, lr: &Image, device: &Device) -> Encoded {
+        let unit = intensity_unit(lr);
+        let lr_norm: Vec<f32> = lr.data.iter().map(|v| v / unit).collect();
+        let input = Tensor::<4>::from_data(TensorData::new(lr_norm.clone(), [1, 1, lr.height, lr.width]), device);
+        let (mut rows, mut conv_out) = (None, None);
+        if let Some(dec) = &self.coord {
+            rows = Some(dec.prepare(self.encoder.forward(input)));
+        } else {
+            let grid = Grid::upscaled(lr.width, lr.height, CONV_SCALE as f64, CONV_SCALE as f64);
+            let skip = QueryPlan::build(&grid.hr_coords(), &vec![0; grid.x.hr * grid.y.hr], lr.width, lr.height, &[[0.0; 2]])
+                .blend(&lr_norm);
+            let skip = Tensor::<4>::from_data(TensorData::new(skip, [1, 1, grid.y.hr, grid.x.hr]), device);
+            conv_out = Some(self.forward_conv(input, skip));
+        }
+        Encoded { width: lr.width, height: lr.height, lr_norm, unit, rows, conv_out }
+    }
+
+    /// Queue the coord queries of one chunk on the device (normalised units). The caller reads
+    /// the tensor back (synchronously natively, asynchronously in the browser).
+    pub fn query_chunk(&self, enc: &Encoded, coords: &[[f32; 2]], cell: [f32; 2]) -> Tensor<1> {
+        let dec = self.coord.as_ref().expect("query_chunk on a conv model");
+        let rows = enc.rows.clone().expect("encoded by a coord model");
+        let plan = QueryPlan::build(coords, &vec![0; coords.len()], enc.width, enc.height, &[dec.clip_cell(cell)]);
+        let skip = Tensor::<1>::from_data(TensorData::new(plan.blend(&enc.lr_norm), [plan.n]), &rows.device());
+        dec.query(rows, &plan) + skip
+    }
+
+    /// Decode arbitrary low-res coordinates with output pixels of `cell` low-res units, in
+    /// chunks, back in scanner units. Native only (synchronous read-back).
+    pub fn decode_coords(&self, enc: &Encoded, coords: &[[f32; 2]], cell: [f32; 2], chunk: usize) -> Vec<f32> {
+        let mut out = Vec::with_capacity(coords.len());
+        for part in coords.chunks(chunk.max(1)) {
+            let t = self.query_chunk(enc, part, cell);
+            let v = t.into_data().try_into_vec::<f32>().expect("f32 output");
+            out.extend(v.into_iter().map(|x| x * enc.unit));
+        }
+        out
+    }
+
+    /// Super-resolve one slice onto the reference grid of `grid`. Coord decodes the grid
+    /// directly; conv decodes ×2 and, where the grid is not exactly ×2, is resampled bicubically
+    /// from its ×2 output (it cannot do anything else: that is the point of the comparison).
+    pub fn upscale(&self, lr: &Image, grid: &Grid, device: &Device) -> Image {
+        let enc = self.encode(lr, device);
+        if self.is_coord() {
+            let data = self.decode_coords(&enc, &grid.hr_coords(), grid.cell(), DEFAULT_CHUNK);
+            Image::new(grid.x.hr, grid.y.hr, data)
+        } else {
+            let out = enc.conv_out.expect("conv output");
+            let (w2, h2) = (CONV_SCALE * lr.width, CONV_SCALE * lr.height);
+            let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
+            let x2 = Image::new(w2, h2, data.into_iter().map(|v| v * enc.unit).collect());
+            if (grid.x.hr, grid.y.hr) == (w2, h2) {
+                x2
+            } else {
+                let s = CONV_SCALE as f32;
+                let coords = grid.hr_coords();
+                Image::new(grid.x.hr, grid.y.hr, coords.iter().map(|c| interp::bicubic_at(&x2, c[0] * s, c[1] * s)).collect())
+            }
+        }
+    }
+}

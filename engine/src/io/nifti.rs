@@ -1,0 +1,896 @@
+//! NIfTI-1 and NIfTI-2 single-file images (`.nii`, gzip-compressed or not), read and written here.
+//!
+//! The header is parsed by hand rather than with the `nifti` crate: that crate reserves the
+//! header-claimed voxel bytes before reading, and its qform code panics on a negative pixdim or a
+//! bad qfac — user data must do neither. The `nifti` crate still checks this code in the tests.
+
+use super::{IoError, MAX_DIM, MAX_VOXELS, check_volume, write_bytes};
+use crate::image::Image;
+use crate::volume::Volume;
+use flate2::read::MultiGzDecoder;
+use std::io::Read;
+use std::path::Path;
+
+const HDR1: usize = 348;
+const HDR2: usize = 540;
+
+/// True when `bytes` start with a NIfTI-1 or NIfTI-2 header (either byte order).
+pub(crate) fn looks_like_nifti(bytes: &[u8]) -> bool {
+    header_kind(bytes).is_some()
+}
+
+/// (version, little_endian) from `sizeof_hdr`.
+fn header_kind(bytes: &[u8]) -> Option<(u8, bool)> {
+    let b: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    match (i32::from_le_bytes(b), i32::from_be_bytes(b)) {
+        (348, _) => Some((1, true)),
+        (_, 348) => Some((1, false)),
+        (540, _) => Some((2, true)),
+        (_, 540) => Some((2, false)),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Header {
+    version: u8,
+    le: bool,
+    dim: [i64; 8],
+    datatype: i16,
+    pixdim: [f64; 8],
+    vox_offset: f64,
+    scl_slope: f64,
+    scl_inter: f64,
+    qform_code: i32,
+    sform_code: i32,
+    quatern: [f64; 6],
+    srow: [[f64; 4]; 3],
+}
+
+struct Rd<'a> {
+    b: &'a [u8],
+    le: bool,
+}
+
+impl Rd<'_> {
+    fn arr<const N: usize>(&self, o: usize) -> [u8; N] {
+        // Callers only read inside a header whose length was checked.
+        let mut a = [0u8; N];
+        a.copy_from_slice(&self.b[o..o + N]);
+        a
+    }
+    fn i16(&self, o: usize) -> i16 {
+        let a = self.arr::<2>(o);
+        if self.le { i16::from_le_bytes(a) } else { i16::from_be_bytes(a) }
+    }
+    fn i32(&self, o: usize) -> i32 {
+        let a = self.arr::<4>(o);
+        if self.le { i32::from_le_bytes(a) } else { i32::from_be_bytes(a) }
+    }
+    fn i64(&self, o: usize) -> i64 {
+        let a = self.arr::<8>(o);
+        if self.le { i64::from_le_bytes(a) } else { i64::from_be_bytes(a) }
+    }
+    fn f32(&self, o: usize) -> f64 {
+        let a = self.arr::<4>(o);
+        (if self.le { f32::from_le_bytes(a) } else { f32::from_be_bytes(a) }) as f64
+    }
+    fn f64(&self, o: usize) -> f64 {
+        let a = self.arr::<8>(o);
+        if self.le { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) }
+    }
+}
+
+fn parse_header(h: &[u8]) -> Result<Header, String> {
+    let (version, le) =
+        header_kind(h).ok_or_else(|| "not a NIfTI file (sizeof_hdr is neither 348 nor 540)".to_string())?;
+    let need = if version == 1 { HDR1 } else { HDR2 };
+    if h.len() < need {
+        return Err(format!("truncated NIfTI-{version} header ({} of {need} bytes)", h.len()));
+    }
+    let r = Rd { b: h, le };
+    if version == 1 {
+        match &h[344..348] {
+            b"n+1\0" => {}
+            b"ni1\0" => {
+                return Err(
+                    "a header-only NIfTI (.hdr/.img pair) is not supported; convert it to a single .nii file".into()
+                );
+            }
+            m => {
+                return Err(format!(
+                    "NIfTI-1 magic is {:?}, not \"n+1\" (ANALYZE 7.5 is not supported)",
+                    String::from_utf8_lossy(m)
+                ));
+            }
+        }
+        let mut dim = [0i64; 8];
+        let mut pixdim = [0f64; 8];
+        for i in 0..8 {
+            dim[i] = r.i16(40 + 2 * i) as i64;
+            pixdim[i] = r.f32(76 + 4 * i);
+        }
+        let mut quatern = [0f64; 6];
+        for (i, q) in quatern.iter_mut().enumerate() {
+            *q = r.f32(256 + 4 * i);
+        }
+        let mut srow = [[0f64; 4]; 3];
+        for (i, row) in srow.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = r.f32(280 + 16 * i + 4 * j);
+            }
+        }
+        Ok(Header {
+            version,
+            le,
+            dim,
+            datatype: r.i16(70),
+            pixdim,
+            vox_offset: r.f32(108),
+            scl_slope: r.f32(112),
+            scl_inter: r.f32(116),
+            qform_code: r.i16(252) as i32,
+            sform_code: r.i16(254) as i32,
+            quatern,
+            srow,
+        })
+    } else {
+        match &h[4..8] {
+            b"n+2\0" => {}
+            b"ni2\0" => {
+                return Err(
+                    "a header-only NIfTI-2 (.hdr/.img pair) is not supported; convert it to a single .nii file".into()
+                );
+            }
+            m => return Err(format!("NIfTI-2 magic is {:?}, not \"n+2\"", String::from_utf8_lossy(m))),
+        }
+        let mut dim = [0i64; 8];
+        let mut pixdim = [0f64; 8];
+        for i in 0..8 {
+            dim[i] = r.i64(16 + 8 * i);
+            pixdim[i] = r.f64(104 + 8 * i);
+        }
+        let mut quatern = [0f64; 6];
+        for (i, q) in quatern.iter_mut().enumerate() {
+            *q = r.f64(352 + 8 * i);
+        }
+        let mut srow = [[0f64; 4]; 3];
+        for (i, row) in srow.iter_mut().enumerate() {
+            for (j, v) in row.iter_mut().enumerate() {
+                *v = r.f64(400 + 32 * i + 8 * j);
+            }
+        }
+        Ok(Header {
+            version,
+            le,
+            dim,
+            datatype: r.i16(12),
+            pixdim,
+            vox_offset: r.i64(168) as f64,
+            scl_slope: r.f64(176),
+            scl_inter: r.f64(184),
+            qform_code: r.i32(344),
+            sform_code: r.i32(348),
+            quatern,
+            srow,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Kind {
+    U8,
+    I8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+    C64,
+    C128,
+}
+
+fn datatype_kind(code: i16) -> Result<(Kind, usize), String> {
+    Ok(match code {
+        2 => (Kind::U8, 1),
+        256 => (Kind::I8, 1),
+        4 => (Kind::I16, 2),
+        512 => (Kind::U16, 2),
+        8 => (Kind::I32, 4),
+        768 => (Kind::U32, 4),
+        1024 => (Kind::I64, 8),
+        1280 => (Kind::U64, 8),
+        16 => (Kind::F32, 4),
+        64 => (Kind::F64, 8),
+        32 => (Kind::C64, 8),
+        1792 => (Kind::C128, 16),
+        1 => return Err("binary (1-bit) NIfTI data is not supported".into()),
+        128 | 2304 => {
+            return Err(format!(
+                "RGB NIfTI data (datatype {code}) is not supported; a grayscale magnitude image is needed"
+            ));
+        }
+        1536 => return Err("float128 NIfTI data is not supported".into()),
+        2048 => return Err("complex256 NIfTI data is not supported".into()),
+        c => return Err(format!("unknown NIfTI datatype code {c}")),
+    })
+}
+
+/// Shape (nx, ny, nz) after the dimension checks.
+fn shape(h: &Header) -> Result<(usize, usize, usize), String> {
+    let nd = h.dim[0];
+    if !(1..=7).contains(&nd) {
+        return Err(format!("invalid number of dimensions dim[0] = {nd} (must be 1 to 7)"));
+    }
+    let nd = nd as usize;
+    let dims: Vec<i64> = (1..=nd).map(|i| h.dim[i]).collect();
+    let shown = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×");
+    if dims.iter().any(|&d| d <= 0) {
+        return Err(format!("zero or negative dimension (dims {shown})"));
+    }
+    if dims.iter().any(|&d| d as u64 > MAX_DIM) {
+        return Err(format!("absurd dimensions (dims {shown}; at most {MAX_DIM} per axis)"));
+    }
+    if dims.iter().skip(3).any(|&d| d > 1) {
+        return Err(format!("4D volumes are not supported (dims {shown}); extract one 3D volume first"));
+    }
+    let get = |i: usize| if i < dims.len() { dims[i] as u64 } else { 1 };
+    let (nx, ny, nz) = (get(0), get(1), get(2));
+    let nvox = nx.saturating_mul(ny).saturating_mul(nz);
+    if nvox > MAX_VOXELS {
+        return Err(format!("absurd dimensions (dims {shown}: {nvox} voxels, at most {MAX_VOXELS})"));
+    }
+    Ok((nx as usize, ny as usize, nz as usize))
+}
+
+fn vox_offset(h: &Header) -> Result<usize, String> {
+    let min = if h.version == 1 { HDR1 } else { HDR2 };
+    let o = h.vox_offset;
+    if !o.is_finite() || o < 0.0 || o.fract() != 0.0 || o > (1u64 << 32) as f64 {
+        return Err(format!("invalid vox_offset {o}"));
+    }
+    // Some writers leave vox_offset 0 for .nii; the data then starts right after the extension flag.
+    let o = o as usize;
+    Ok(if o < min { min + 4 } else { o })
+}
+
+/// Read a NIfTI volume from bytes (gzip detected by its magic, not by the name).
+pub(crate) fn read_nifti_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoError> {
+    let err = |p: String| IoError::new(name, p);
+    if bytes.starts_with(&super::GZIP_MAGIC) {
+        let mut dec = MultiGzDecoder::new(bytes);
+        // Header first (enough for either version), then exactly the claimed data, growing the
+        // buffer only as decompressed bytes arrive.
+        let mut buf = Vec::new();
+        read_up_to(&mut dec, &mut buf, HDR2 as u64).map_err(|e| err(gz_problem(&e, buf.len())))?;
+        if header_kind(&buf).is_none() {
+            return Err(err("gzip data does not contain a NIfTI image (no NIfTI header after decompression)".into()));
+        }
+        let h = parse_header(&buf).map_err(err)?;
+        let (nx, ny, nz) = shape(&h).map_err(err)?;
+        let (_, bpv) = datatype_kind(h.datatype).map_err(err)?;
+        let need = (vox_offset(&h).map_err(err)? as u64) + (nx * ny * nz) as u64 * bpv as u64;
+        read_up_to(&mut dec, &mut buf, need).map_err(|e| err(gz_problem(&e, buf.len())))?;
+        decode(name, &buf, h)
+    } else {
+        let h = parse_header(bytes).map_err(err)?;
+        decode(name, bytes, h)
+    }
+}
+
+fn gz_problem(e: &std::io::Error, got: usize) -> String {
+    if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        format!("truncated gzip data: the compressed stream ends early (after {got} decompressed bytes)")
+    } else {
+        format!("corrupt gzip data after {got} decompressed bytes: {e}")
+    }
+}
+
+/// Read until `buf` holds `total` bytes or the stream ends cleanly.
+fn read_up_to(r: &mut impl Read, buf: &mut Vec<u8>, total: u64) -> std::io::Result<()> {
+    let have = buf.len() as u64;
+    if total > have {
+        r.take(total - have).read_to_end(buf)?;
+    }
+    Ok(())
+}
+
+fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Volume, IoError> {
+    let err = |p: String| IoError::new(name, p);
+    let (nx, ny, nz) = shape(&h).map_err(err)?;
+    let (kind, bpv) = datatype_kind(h.datatype).map_err(err)?;
+    let off = vox_offset(&h).map_err(err)?;
+    let nvox = nx * ny * nz; // ≤ MAX_VOXELS, no overflow
+    let need = nvox as u64 * bpv as u64;
+    let have = (bytes.len() as u64).saturating_sub(off as u64);
+    if have < need {
+        return Err(err(format!(
+            "the header claims {nx}×{ny}×{nz} voxels of {bpv} bytes ({need} bytes from offset {off}) but the file holds only {have}: truncated or corrupt"
+        )));
+    }
+    let data = &bytes[off..off + need as usize];
+
+    let (slope, inter) = if h.scl_slope.is_finite() && h.scl_slope != 0.0 {
+        (h.scl_slope, if h.scl_inter.is_finite() { h.scl_inter } else { 0.0 })
+    } else {
+        (1.0, 0.0)
+    };
+    let le = h.le;
+    let get = |i: usize| -> f64 {
+        let b = &data[i * bpv..(i + 1) * bpv];
+        macro_rules! num {
+            ($t:ty) => {{
+                let a = b.try_into().unwrap_or([0u8; std::mem::size_of::<$t>()]);
+                (if le { <$t>::from_le_bytes(a) } else { <$t>::from_be_bytes(a) }) as f64
+            }};
+        }
+        match kind {
+            Kind::U8 => b[0] as f64,
+            Kind::I8 => b[0] as i8 as f64,
+            Kind::I16 => num!(i16),
+            Kind::U16 => num!(u16),
+            Kind::I32 => num!(i32),
+            Kind::U32 => num!(u32),
+            Kind::I64 => num!(i64),
+            Kind::U64 => num!(u64),
+            Kind::F32 => num!(f32),
+            Kind::F64 => num!(f64),
+            Kind::C64 | Kind::C128 => {
+                let half = bpv / 2;
+                let part = |p: &[u8]| -> f64 {
+                    if half == 4 {
+                        let a: [u8; 4] = p.try_into().unwrap_or([0; 4]);
+                        (if le { f32::from_le_bytes(a) } else { f32::from_be_bytes(a) }) as f64
+                    } else {
+                        let a: [u8; 8] = p.try_into().unwrap_or([0; 8]);
+                        if le { f64::from_le_bytes(a) } else { f64::from_be_bytes(a) }
+                    }
+                };
+                part(&b[..half]).hypot(part(&b[half..]))
+            }
+        }
+    };
+
+    let mut slices = Vec::with_capacity(nz);
+    for k in 0..nz {
+        let mut px = Vec::with_capacity(nx * ny);
+        for j in 0..ny {
+            for i in 0..nx {
+                let v = (get(i + nx * (j + ny * k)) * slope + inter) as f32;
+                if !v.is_finite() {
+                    return Err(err(format!("voxel ({i}, {j}, {k}) is {v}: NaN or infinite values are not accepted")));
+                }
+                px.push(v);
+            }
+        }
+        slices.push(Image::new(nx, ny, px));
+    }
+    let (affine, spacing) = geometry(&h);
+    Ok(Volume { width: nx, height: ny, slices, spacing, affine })
+}
+
+/// The voxel-to-world affine (sform if valid, else qform, else pixdim scaling) and the spacing.
+fn geometry(h: &Header) -> ([[f64; 4]; 4], [f64; 3]) {
+    let finite_pos = |v: f64| v.is_finite() && v != 0.0;
+    let srow_ok = h.sform_code > 0 && h.srow.iter().flatten().all(|v| v.is_finite()) && {
+        let m = [
+            [h.srow[0][0], h.srow[0][1], h.srow[0][2]],
+            [h.srow[1][0], h.srow[1][1], h.srow[1][2]],
+            [h.srow[2][0], h.srow[2][1], h.srow[2][2]],
+        ];
+        det3(&m).abs() > 1e-12
+    };
+    let col_norm = |m: &[[f64; 4]; 4], c: usize| (0..3).map(|r| m[r][c] * m[r][c]).sum::<f64>().sqrt();
+    let mut spacing = [1.0; 3];
+    for a in 0..3 {
+        let p = h.pixdim[a + 1].abs();
+        spacing[a] = if finite_pos(p) {
+            p
+        } else if srow_ok {
+            let n = (0..3).map(|r| h.srow[r][a] * h.srow[r][a]).sum::<f64>().sqrt();
+            if finite_pos(n) { n } else { 1.0 }
+        } else {
+            1.0
+        };
+    }
+    let mut m = [[0.0; 4]; 4];
+    m[3][3] = 1.0;
+    if srow_ok {
+        for r in 0..3 {
+            m[r] = h.srow[r];
+        }
+    } else if h.qform_code > 0 && h.quatern.iter().all(|v| v.is_finite()) {
+        let (b, c, d) = (h.quatern[0], h.quatern[1], h.quatern[2]);
+        let s = b * b + c * c + d * d;
+        let (a, b, c, d) = if s > 1.0 {
+            let n = s.sqrt();
+            (0.0, b / n, c / n, d / n)
+        } else {
+            ((1.0 - s).sqrt(), b, c, d)
+        };
+        let rot = [
+            [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
+            [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
+            [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
+        ];
+        let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
+        let sc = [spacing[0], spacing[1], spacing[2] * qfac];
+        for r in 0..3 {
+            for cidx in 0..3 {
+                m[r][cidx] = rot[r][cidx] * sc[cidx];
+            }
+            m[r][3] = h.quatern[3 + r];
+        }
+    } else {
+        for a in 0..3 {
+            m[a][a] = spacing[a];
+        }
+    }
+    if srow_ok {
+        // pixdim may disagree with the sform; the sform is the geometry, so report its scales.
+        for (a, s) in spacing.iter_mut().enumerate() {
+            let n = col_norm(&m, a);
+            if finite_pos(n) {
+                *s = n;
+            }
+        }
+    }
+    (m, spacing)
+}
+
+fn det3(m: &[[f64; 3]; 3]) -> f64 {
+    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+}
+
+/// qform quaternion (b, c, d) and qfac from an affine's 3×3 part (after nifti1_io's
+/// `nifti_mat44_to_quatern`, with Gram–Schmidt in place of its polar decomposition).
+fn affine_to_quatern(m: &[[f64; 4]; 4]) -> ([f64; 3], f64) {
+    let mut c = [[0.0f64; 3]; 3]; // c[j] = column j
+    for j in 0..3 {
+        for i in 0..3 {
+            c[j][i] = m[i][j];
+        }
+    }
+    let norm = |v: &[f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
+    let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    // Orthonormalise; degenerate columns fall back to axes.
+    for j in 0..3 {
+        for k in 0..j {
+            let d = dot(&c[j], &c[k]);
+            for i in 0..3 {
+                c[j][i] -= d * c[k][i];
+            }
+        }
+        let n = norm(&c[j]);
+        if n > 1e-12 && n.is_finite() {
+            for i in 0..3 {
+                c[j][i] /= n;
+            }
+        } else {
+            c[j] = [0.0; 3];
+            c[j][j] = 1.0;
+        }
+    }
+    let r = |i: usize, j: usize| c[j][i];
+    let det = r(0, 0) * (r(1, 1) * r(2, 2) - r(1, 2) * r(2, 1)) - r(0, 1) * (r(1, 0) * r(2, 2) - r(1, 2) * r(2, 0))
+        + r(0, 2) * (r(1, 0) * r(2, 1) - r(1, 1) * r(2, 0));
+    let qfac = if det < 0.0 { -1.0 } else { 1.0 };
+    if qfac < 0.0 {
+        for i in 0..3 {
+            c[2][i] = -c[2][i];
+        }
+    }
+    let r = |i: usize, j: usize| c[j][i];
+    let (r11, r12, r13, r21, r22, r23, r31, r32, r33) =
+        (r(0, 0), r(0, 1), r(0, 2), r(1, 0), r(1, 1), r(1, 2), r(2, 0), r(2, 1), r(2, 2));
+    let mut a = r11 + r22 + r33 + 1.0;
+    let (mut b, mut cq, mut d);
+    if a > 0.5 {
+        a = 0.5 * a.sqrt();
+        b = 0.25 * (r32 - r23) / a;
+        cq = 0.25 * (r13 - r31) / a;
+        d = 0.25 * (r21 - r12) / a;
+    } else {
+        let xd = 1.0 + r11 - (r22 + r33);
+        let yd = 1.0 + r22 - (r11 + r33);
+        let zd = 1.0 + r33 - (r11 + r22);
+        if xd > 1.0 {
+            b = 0.5 * xd.sqrt();
+            cq = 0.25 * (r12 + r21) / b;
+            d = 0.25 * (r13 + r31) / b;
+            a = 0.25 * (r32 - r23) / b;
+        } else if yd > 1.0 {
+            cq = 0.5 * yd.sqrt();
+            b = 0.25 * (r12 + r21) / cq;
+            d = 0.25 * (r23 + r32) / cq;
+            a = 0.25 * (r13 - r31) / cq;
+        } else {
+            d = 0.5 * zd.max(0.0).sqrt();
+            b = 0.25 * (r13 + r31) / d;
+            cq = 0.25 * (r23 + r32) / d;
+            a = 0.25 * (r21 - r12) / d;
+        }
+        if a < 0.0 {
+            b = -b;
+            cq = -cq;
+            d = -d;
+        }
+    }
+    ([b, cq, d], qfac)
+}
+
+/// A float32 NIfTI-1 file in memory (`gzip` compresses it): sform and qform from
+/// `volume.affine`, pixdim from `volume.spacing`, units mm.
+pub fn encode_nifti(volume: &Volume, gzip: bool) -> Result<Vec<u8>, IoError> {
+    check_volume("NIfTI output", volume)?;
+    let (w, h, d) = (volume.width, volume.height, volume.depth());
+    for (i, n) in [w, h, d].iter().enumerate() {
+        if *n > i16::MAX as usize {
+            return Err(IoError::new("NIfTI output", format!("axis {i} has {n} voxels; NIfTI-1 allows at most 32767")));
+        }
+    }
+    let mut hdr = vec![0u8; 352];
+    let put = |hdr: &mut Vec<u8>, o: usize, b: &[u8]| hdr[o..o + b.len()].copy_from_slice(b);
+    put(&mut hdr, 0, &348i32.to_le_bytes());
+    let dims: [i16; 8] = [3, w as i16, h as i16, d as i16, 1, 1, 1, 1];
+    for (i, v) in dims.iter().enumerate() {
+        put(&mut hdr, 40 + 2 * i, &v.to_le_bytes());
+    }
+    put(&mut hdr, 70, &16i16.to_le_bytes()); // float32
+    put(&mut hdr, 72, &32i16.to_le_bytes()); // bitpix
+    let (quat, qfac) = affine_to_quatern(&volume.affine);
+    let pixdim: [f32; 8] =
+        [qfac as f32, volume.spacing[0] as f32, volume.spacing[1] as f32, volume.spacing[2] as f32, 1.0, 0.0, 0.0, 0.0];
+    for (i, v) in pixdim.iter().enumerate() {
+        put(&mut hdr, 76 + 4 * i, &v.to_le_bytes());
+    }
+    put(&mut hdr, 108, &352f32.to_le_bytes()); // vox_offset
+    put(&mut hdr, 112, &1f32.to_le_bytes()); // scl_slope
+    put(&mut hdr, 116, &0f32.to_le_bytes()); // scl_inter
+    hdr[123] = 2 | 8; // xyzt_units: mm, s
+    let descrip = b"coordsr";
+    put(&mut hdr, 148, descrip);
+    put(&mut hdr, 252, &1i16.to_le_bytes()); // qform_code: scanner anatomical
+    put(&mut hdr, 254, &1i16.to_le_bytes()); // sform_code
+    let qvals = [quat[0], quat[1], quat[2], volume.affine[0][3], volume.affine[1][3], volume.affine[2][3]];
+    for (i, v) in qvals.iter().enumerate() {
+        put(&mut hdr, 256 + 4 * i, &(*v as f32).to_le_bytes());
+    }
+    for r in 0..3 {
+        for c in 0..4 {
+            put(&mut hdr, 280 + 16 * r + 4 * c, &(volume.affine[r][c] as f32).to_le_bytes());
+        }
+    }
+    put(&mut hdr, 344, b"n+1\0");
+    // 348..352: extension flag, all zero.
+
+    let mut raw = hdr;
+    raw.reserve(w * h * d * 4);
+    for s in &volume.slices {
+        for v in &s.data {
+            raw.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    if !gzip {
+        return Ok(raw);
+    }
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+    enc.write_all(&raw)
+        .and_then(|_| enc.finish())
+        .map_err(|e| IoError::new("NIfTI output", format!("gzip failed: {e}")))
+}
+
+/// Write `volume` as float32 NIfTI-1: `.nii.gz` (by the name) is gzip-compressed, anything else plain.
+pub fn write_nifti(path: &Path, volume: &Volume) -> Result<(), IoError> {
+    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
+    let bytes = encode_nifti(volume, gz).map_err(|e| IoError::new(path.display().to_string(), e.problem))?;
+    write_bytes(path, &bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::{read_volume, read_volume_bytes};
+    use super::*;
+    use ::nifti::{IntoNdArray, NiftiObject, NiftiVolume};
+
+    fn test_volume() -> Volume {
+        let (w, h, d) = (13, 9, 5);
+        let slices = (0..d)
+            .map(|k| {
+                Image::from_fn(w, h, |x, y| (x as f32 * 1.5 - y as f32 * 0.25 + k as f32 * 10.0).sin() * 100.0 + 7.0)
+            })
+            .collect();
+        // An oblique, left-handed affine (like most LPS→RAS conversions of axial scans).
+        let (ca, sa) = (0.3f64.cos(), 0.3f64.sin());
+        let sp = [0.8, 0.9, 2.5];
+        let affine = [
+            [ca * sp[0], -sa * sp[1], 0.0, -40.0],
+            [sa * sp[0], ca * sp[1], 0.0, 12.5],
+            [0.0, 0.0, -sp[2], 30.0],
+            [0.0, 0.0, 0.0, 1.0],
+        ];
+        Volume { width: w, height: h, slices, spacing: sp, affine }
+    }
+
+    fn assert_same(a: &Volume, b: &Volume, tol_affine: f64) {
+        assert_eq!((a.width, a.height, a.depth()), (b.width, b.height, b.depth()));
+        for (sa, sb) in a.slices.iter().zip(&b.slices) {
+            assert_eq!(sa.data, sb.data);
+        }
+        for i in 0..3 {
+            assert!((a.spacing[i] - b.spacing[i]).abs() < 1e-5, "{:?} vs {:?}", a.spacing, b.spacing);
+        }
+        for r in 0..4 {
+            for c in 0..4 {
+                assert!((a.affine[r][c] - b.affine[r][c]).abs() < tol_affine, "{:?}\nvs\n{:?}", a.affine, b.affine);
+            }
+        }
+    }
+
+    #[test]
+    fn nifti_round_trip_plain_and_gz() {
+        let dir = temp_dir("nifti-rt");
+        let v = test_volume();
+        for name in ["a.nii", "a.nii.gz"] {
+            let p = dir.join(name);
+            write_nifti(&p, &v).unwrap();
+            let bytes = std::fs::read(&p).unwrap();
+            assert_eq!(bytes.starts_with(&[0x1f, 0x8b]), name.ends_with(".gz"));
+            let back = read_volume(&p).unwrap();
+            assert_same(&v, &back, 1e-5);
+            // Detection is by content, not name: the gz bytes under a misleading name still read.
+            let back = read_volume_bytes("misnamed.png", &bytes).unwrap();
+            assert_same(&v, &back, 1e-5);
+        }
+    }
+
+    #[test]
+    fn qform_written_matches_affine() {
+        // Zero the sform code: the reader then uses the qform, which must give the same affine.
+        let v = test_volume();
+        let mut bytes = encode_nifti(&v, false).unwrap();
+        bytes[254..256].copy_from_slice(&0i16.to_le_bytes());
+        let back = read_volume_bytes("q.nii", &bytes).unwrap();
+        assert_same(&v, &back, 1e-4);
+    }
+
+    #[test]
+    fn written_file_is_read_alike_by_nifti_crate() {
+        let v = test_volume();
+        let bytes = encode_nifti(&v, false).unwrap();
+        let obj =
+            ::nifti::InMemNiftiObject::from_reader(std::io::Cursor::new(&bytes)).expect("nifti crate reads our file");
+        let hdr = obj.header().clone();
+        assert_eq!(&hdr.dim[..4], &[3, 13, 9, 5]);
+        assert_eq!(hdr.datatype, 16);
+        assert_eq!(hdr.sform_code, 1);
+        assert!((hdr.pixdim[3] - 2.5).abs() < 1e-6);
+        assert!((hdr.srow_x[3] + 40.0).abs() < 1e-6);
+        let vol = obj.into_volume();
+        assert_eq!(vol.dim(), &[13, 9, 5]);
+        let raw: Vec<f32> = vol.into_nifti_typed_data().unwrap();
+        let ours: Vec<f32> = v.slices.iter().flat_map(|s| s.data.iter().copied()).collect();
+        assert_eq!(raw, ours);
+    }
+
+    #[test]
+    fn templates_read_and_match_nifti_crate() {
+        let Some(dir) = data("nifti", "templates_read_and_match_nifti_crate") else { return };
+        for (file, dims, slope) in [
+            ("MR_Gd.nii.gz", (176, 188, 144), Some(6.48)),
+            ("mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz", (0, 0, 0), None),
+        ] {
+            let p = dir.join(file);
+            let v = read_volume(&p).unwrap();
+            println!("{file}: {}×{}×{} spacing {:?} affine {:?}", v.width, v.height, v.depth(), v.spacing, v.affine);
+            if dims.0 > 0 {
+                assert_eq!((v.width, v.height, v.depth()), dims);
+            }
+            // Independent reading with the nifti crate (it applies scl_slope in into_ndarray).
+            let bytes = std::fs::read(&p).unwrap();
+            let obj = ::nifti::InMemNiftiObject::from_reader(flate2::read::GzDecoder::new(&bytes[..])).unwrap();
+            let hdr = obj.header().clone();
+            if let Some(s) = slope {
+                assert!((hdr.scl_slope as f64 - s).abs() < 0.01, "slope {}", hdr.scl_slope);
+            }
+            assert_eq!(hdr.dim[1] as usize, v.width);
+            assert_eq!(hdr.dim[2] as usize, v.height);
+            assert_eq!(hdr.dim[3] as usize, v.depth());
+            let arr = obj.into_volume().into_ndarray::<f32>().unwrap();
+            let mut max_diff = 0f32;
+            let mut max_val = 0f32;
+            for (x, y, z) in [
+                (0, 0, 0),
+                (v.width / 2, v.height / 2, v.depth() / 2),
+                (v.width / 3, v.height / 2 + 3, v.depth() / 2 - 5),
+                (v.width - 1, v.height - 1, v.depth() - 1),
+            ] {
+                let a = arr[&[x, y, z][..]];
+                let b = v.slices[z].get(x, y);
+                max_diff = max_diff.max((a - b).abs());
+                max_val = max_val.max(a.abs());
+            }
+            for z in (0..v.depth()).step_by(7) {
+                for y in (0..v.height).step_by(5) {
+                    for x in (0..v.width).step_by(3) {
+                        let a = arr[&[x, y, z][..]];
+                        max_diff = max_diff.max((a - v.slices[z].get(x, y)).abs());
+                        max_val = max_val.max(a.abs());
+                    }
+                }
+            }
+            assert!(max_val > 0.0);
+            assert!(max_diff <= 1e-5 * max_val.max(1.0), "{file}: max diff {max_diff}");
+            // The affine is the sform (or qform) of the file: check the translation column.
+            if hdr.sform_code > 0 {
+                assert!((v.affine[0][3] - hdr.srow_x[3] as f64).abs() < 1e-4);
+                assert!((v.affine[2][2] - hdr.srow_z[2] as f64).abs() < 1e-6);
+            }
+            for s in v.spacing {
+                assert!(s > 0.5 && s < 1.5, "{:?}", v.spacing);
+            }
+        }
+    }
+
+    /// A minimal NIfTI-1 header (little endian, float32 unless changed) for hand-made bad inputs.
+    fn header(dims: &[i16], datatype: i16) -> Vec<u8> {
+        let mut h = vec![0u8; 352];
+        h[0..4].copy_from_slice(&348i32.to_le_bytes());
+        let mut d = [1i16; 8];
+        d[0] = dims.len() as i16;
+        d[1..=dims.len()].copy_from_slice(dims);
+        for (i, v) in d.iter().enumerate() {
+            h[40 + 2 * i..42 + 2 * i].copy_from_slice(&v.to_le_bytes());
+        }
+        h[70..72].copy_from_slice(&datatype.to_le_bytes());
+        for i in 0..8 {
+            h[76 + 4 * i..80 + 4 * i].copy_from_slice(&1f32.to_le_bytes());
+        }
+        h[108..112].copy_from_slice(&352f32.to_le_bytes());
+        h[344..348].copy_from_slice(b"n+1\0");
+        h
+    }
+
+    #[test]
+    fn hand_made_header_reads() {
+        // Sanity for the helper: a valid 2×2×1 int16 with slope 2 and intercept 1.
+        let mut b = header(&[2, 2, 1], 4);
+        b[112..116].copy_from_slice(&2f32.to_le_bytes());
+        b[116..120].copy_from_slice(&1f32.to_le_bytes());
+        for v in [1i16, -2, 3, 400] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        let v = read_volume_bytes("ok.nii", &b).unwrap();
+        assert_eq!(v.slices[0].data, vec![3.0, -3.0, 7.0, 801.0]);
+        // Big-endian version of the same file.
+        let mut be = vec![0u8; 352];
+        be[0..4].copy_from_slice(&348i32.to_be_bytes());
+        for (i, d) in [3i16, 2, 2, 1, 1, 1, 1, 1].iter().enumerate() {
+            be[40 + 2 * i..42 + 2 * i].copy_from_slice(&d.to_be_bytes());
+        }
+        be[70..72].copy_from_slice(&4i16.to_be_bytes());
+        be[108..112].copy_from_slice(&352f32.to_be_bytes());
+        be[344..348].copy_from_slice(b"n+1\0");
+        for v in [1i16, -2, 3, 400] {
+            be.extend_from_slice(&v.to_be_bytes());
+        }
+        let v = read_volume_bytes("be.nii", &be).unwrap();
+        assert_eq!(v.slices[0].data, vec![1.0, -2.0, 3.0, 400.0]);
+    }
+
+    #[test]
+    fn absurd_dimensions_error_without_allocating() {
+        // 30000³ float32 claimed (the NIfTI-1 maximum is 32767 per axis), 10 bytes of data.
+        let mut b = header(&[30000, 30000, 30000], 16);
+        b.extend_from_slice(&[0u8; 10]);
+        let e = read_volume_bytes("huge.nii", &b).unwrap_err();
+        assert!(e.problem.contains("absurd") || e.problem.contains("claims"), "{e}");
+        // 1000³ (plausible size, 4 GB claimed) with 10 bytes: the byte check catches it.
+        let mut b = header(&[1000, 1000, 1000], 16);
+        b.extend_from_slice(&[0u8; 10]);
+        let e = read_volume_bytes("big.nii", &b).unwrap_err();
+        assert!(e.problem.contains("claims") && e.problem.contains("truncated"), "{e}");
+        // Same, gzip-compressed: decompression stops at what is there.
+        let gz = gzip(&b);
+        let e = read_volume_bytes("big.nii.gz", &gz).unwrap_err();
+        assert!(e.problem.contains("claims"), "{e}");
+        // NIfTI-2 claiming 100000³.
+        let mut h2 = vec![0u8; 544];
+        h2[0..4].copy_from_slice(&540i32.to_le_bytes());
+        h2[4..8].copy_from_slice(b"n+2\0");
+        for (i, d) in [3i64, 100000, 100000, 100000, 1, 1, 1, 1].iter().enumerate() {
+            h2[16 + 8 * i..24 + 8 * i].copy_from_slice(&d.to_le_bytes());
+        }
+        h2[12..14].copy_from_slice(&16i16.to_le_bytes());
+        h2[168..176].copy_from_slice(&544i64.to_le_bytes());
+        h2.extend_from_slice(&[0u8; 10]);
+        let e = read_volume_bytes("huge2.nii", &h2).unwrap_err();
+        assert!(e.problem.contains("absurd"), "{e}");
+        // Zero and negative dimensions.
+        let e = read_volume_bytes("zero.nii", &header(&[4, 0, 3], 16)).unwrap_err();
+        assert!(e.problem.contains("zero"), "{e}");
+        let e = read_volume_bytes("neg.nii", &header(&[4, -3, 3], 16)).unwrap_err();
+        assert!(e.problem.contains("negative"), "{e}");
+        let mut b = header(&[2, 2], 16);
+        b[40..42].copy_from_slice(&9i16.to_le_bytes());
+        let e = read_volume_bytes("nd.nii", &b).unwrap_err();
+        assert!(e.problem.contains("dim[0]"), "{e}");
+    }
+
+    fn gzip(b: &[u8]) -> Vec<u8> {
+        use flate2::{Compression, write::GzEncoder};
+        use std::io::Write;
+        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+        enc.write_all(b).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn four_d_is_an_error_but_trailing_unit_dims_are_fine() {
+        let mut b = header(&[2, 2, 2, 3], 16);
+        b.extend(std::iter::repeat_n(0u8, 2 * 2 * 2 * 3 * 4));
+        let e = read_volume_bytes("4d.nii", &b).unwrap_err();
+        assert!(e.problem.contains("4D volumes are not supported (dims 2×2×2×3)"), "{e}");
+        let mut b = header(&[2, 2, 2, 1, 1], 16);
+        b.extend(std::iter::repeat_n(0u8, 2 * 2 * 2 * 4));
+        let v = read_volume_bytes("4d1.nii", &b).unwrap();
+        assert_eq!(v.depth(), 2);
+    }
+
+    #[test]
+    fn nan_and_inf_are_errors() {
+        for bad in [f32::NAN, f32::INFINITY] {
+            let mut b = header(&[2, 2, 1], 16);
+            for v in [1.0f32, 2.0, bad, 4.0] {
+                b.extend_from_slice(&v.to_le_bytes());
+            }
+            let e = read_volume_bytes("nan.nii", &b).unwrap_err();
+            assert!(e.problem.contains("voxel (0, 1, 0)") && e.problem.contains("NaN or infinite"), "{e}");
+        }
+    }
+
+    #[test]
+    fn truncated_gzip_is_a_clear_error() {
+        let v = test_volume();
+        let gz = encode_nifti(&v, true).unwrap();
+        let cut = &gz[..gz.len() / 2];
+        let dir = temp_dir("trunc");
+        let p = dir.join("cut.nii.gz");
+        std::fs::write(&p, cut).unwrap();
+        let e = read_volume(&p).unwrap_err();
+        assert!(e.problem.contains("truncated gzip"), "{e}");
+        assert!(e.file.ends_with("cut.nii.gz"));
+        // Cut inside the header as well.
+        let e = read_volume_bytes("cut2.nii.gz", &gz[..20]).unwrap_err();
+        assert!(e.problem.contains("gzip"), "{e}");
+        // Gzip of something that is not NIfTI.
+        let e = read_volume_bytes("text.gz", &gzip(b"just some text, long enough to be more than a header? no"))
+            .unwrap_err();
+        assert!(e.problem.contains("does not contain a NIfTI"), "{e}");
+    }
+
+    #[test]
+    fn complex_is_magnitude_and_rgb_is_refused() {
+        let mut b = header(&[2, 1, 1], 32);
+        for v in [3.0f32, 4.0, -6.0, 8.0] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        let v = read_volume_bytes("c.nii", &b).unwrap();
+        assert_eq!(v.slices[0].data, vec![5.0, 10.0]);
+        let mut b = header(&[2, 1, 1], 128);
+        b.extend_from_slice(&[0u8; 6]);
+        let e = read_volume_bytes("rgb.nii", &b).unwrap_err();
+        assert!(e.problem.contains("RGB"), "{e}");
+        let mut b = header(&[2, 1, 1], 16);
+        b[344..348].copy_from_slice(b"ni1\0");
+        let e = read_volume_bytes("pair.nii", &b).unwrap_err();
+        assert!(e.problem.contains(".hdr/.img"), "{e}");
+    }
+}

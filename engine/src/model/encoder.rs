@@ -1,0 +1,87 @@
+//! The encoder: a low-res slice in, a latent grid of the same size out (EDSR-baseline style).
+//!
+//! No upsampling inside: the latent grid stays on the low-res samples, so the decoder can be
+//! queried at any scale, and one encoding per slice serves every zoom level.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::PaddingConfig2d;
+use burn::tensor::activation::relu;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EncoderConfig {
+    /// Feature channels of the latent grid.
+    pub channels: usize,
+    /// Residual blocks (conv–ReLU–conv with a skip).
+    pub blocks: usize,
+    /// Residual scaling (EDSR uses 0.1 for wide nets; 1.0 is fine for small ones).
+    pub res_scale: f32,
+}
+
+impl Default for EncoderConfig {
+    fn default() -> Self {
+        Self { channels: 32, blocks: 8, res_scale: 1.0 }
+    }
+}
+
+fn conv3x3(cin: usize, cout: usize, device: &Device) -> Conv2d {
+    Conv2dConfig::new([cin, cout], [3, 3]).with_padding(PaddingConfig2d::Same).init(device)
+}
+
+#[derive(Module, Debug)]
+pub struct ResBlock {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    res_scale: f32,
+}
+
+impl ResBlock {
+    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let y = self.conv2.forward(relu(self.conv1.forward(x.clone())));
+        x + y.mul_scalar(self.res_scale)
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct Encoder {
+    head: Conv2d,
+    body: Vec<ResBlock>,
+    tail: Conv2d,
+}
+
+impl EncoderConfig {
+    pub fn init(&self, device: &Device) -> Encoder {
+        let c = self.channels;
+        Encoder {
+            head: conv3x3(1, c, device),
+            body: (0..self.blocks)
+                .map(|_| ResBlock {
+                    conv1: conv3x3(c, c, device),
+                    conv2: conv3x3(c, c, device),
+                    res_scale: self.res_scale,
+                })
+                .collect(),
+            tail: conv3x3(c, c, device),
+        }
+    }
+
+    /// Multiply–accumulates per low-res pixel, to read GFLOP/s off timings.
+    pub fn macs_per_pixel(&self) -> u64 {
+        let c = self.channels as u64;
+        9 * c + self.blocks as u64 * 2 * 9 * c * c + 9 * c * c
+    }
+}
+
+impl Encoder {
+    /// `[B, 1, h, w]` normalised low-res slices → `[B, C, h, w]` latents.
+    pub fn forward(&self, lr: Tensor<4>) -> Tensor<4> {
+        let x = self.head.forward(lr);
+        let mut y = x.clone();
+        for block in &self.body {
+            y = block.forward(y);
+        }
+        self.tail.forward(y) + x
+    }
+}

@@ -1,0 +1,87 @@
+//! The super-resolution model: one [`Encoder`] and a decoder, either the scale-agnostic
+//! [`CoordDecoder`] or the fixed ×2 [`ConvDecoder`].
+//!
+//! The model takes a device and never names a backend; callers pick flex, wgpu or autodiff.
+
+pub mod conv;
+pub mod coord;
+pub mod encoder;
+
+pub use conv::{ConvDecoder, CONV_SCALE};
+pub use coord::{CoordDecoder, CoordDecoderConfig, QueryPlan};
+pub use encoder::{Encoder, EncoderConfig};
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// Which decoder sits on the encoder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum DecoderConfig {
+    Coord(CoordDecoderConfig),
+    Conv,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub encoder: EncoderConfig,
+    pub decoder: DecoderConfig,
+}
+
+impl ModelConfig {
+    pub fn coord() -> Self {
+        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Coord(CoordDecoderConfig::default()) }
+    }
+
+    pub fn conv() -> Self {
+        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Conv }
+    }
+
+    pub fn method(&self) -> &'static str {
+        match self.decoder {
+            DecoderConfig::Coord(_) => "coord",
+            DecoderConfig::Conv => "conv",
+        }
+    }
+
+    pub fn init(&self, device: &Device) -> SrModel {
+        let c = self.encoder.channels;
+        SrModel {
+            encoder: self.encoder.init(device),
+            coord: match &self.decoder {
+                DecoderConfig::Coord(d) => Some(d.init(c, device)),
+                DecoderConfig::Conv => None,
+            },
+            conv: match &self.decoder {
+                DecoderConfig::Coord(_) => None,
+                DecoderConfig::Conv => Some(conv::init_conv_decoder(c, device)),
+            },
+        }
+    }
+}
+
+#[derive(Module, Debug)]
+pub struct SrModel {
+    pub encoder: Encoder,
+    pub coord: Option<CoordDecoder>,
+    pub conv: Option<ConvDecoder>,
+}
+
+impl SrModel {
+    /// Coord queries for a batch of normalised low-res patches `[B, 1, h, w]`; `plan` indexes
+    /// the batch's latents. Returns `[n]` intensities including the bilinear skip.
+    pub fn forward_coord(&self, lr: Tensor<4>, lr_host: &[f32], plan: &QueryPlan) -> Tensor<1> {
+        let dec = self.coord.as_ref().expect("forward_coord on a conv model");
+        let rows = dec.prepare(self.encoder.forward(lr.clone()));
+        let skip = Tensor::<1>::from_data(burn::tensor::TensorData::new(plan.blend(lr_host), [plan.n]), &lr.device());
+        dec.query(rows, plan) + skip
+    }
+
+    /// Conv ×2 for a batch `[B, 1, h, w]` → `[B, 1, 2h, 2w]`, including the bilinear skip that
+    /// the caller supplies on the ×2 grid (`skip`).
+    pub fn forward_conv(&self, lr: Tensor<4>, skip: Tensor<4>) -> Tensor<4> {
+        let dec = self.conv.as_ref().expect("forward_conv on a coord model");
+        dec.forward(self.encoder.forward(lr)) + skip
+    }
+}

@@ -1,0 +1,502 @@
+//! `coordsr train`: the poster's training recipe on real scans, reproducible and resumable.
+//!
+//! Loss `L = L1(x̂, HR) + λ · mean|x̂ − stopgrad(D_σ(x̂))|` on a dense window of queries per patch,
+//! Adam with a cosine learning-rate schedule, validation VIF every `val_every` steps with early
+//! stopping, the best checkpoint kept. Everything a session needs to continue after being cut
+//! off (model, optimiser state, generator state, counters, log) is written at each validation.
+
+use crate::data::{self, DataSplit, Rng};
+use crate::degrade::{Degradation, DegradationKind};
+use crate::denoise::Denoiser;
+use crate::geometry::Grid;
+use crate::image::Image;
+use crate::infer::intensity_unit;
+use crate::metrics;
+use crate::model::{ModelConfig, QueryPlan, SrModel, CONV_SCALE};
+use crate::weights::{self, Precision};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    pub model: ModelConfig,
+    /// Training scales are drawn uniformly from this range per patch (coord); conv uses ×2.
+    pub scale_min: f64,
+    pub scale_max: f64,
+    pub degradation: DegradationKind,
+    /// Weight of the denoising term (the poster compares 0 and 10).
+    pub lambda: f32,
+    pub denoiser: Denoiser,
+    /// Low-res patch side.
+    pub patch: usize,
+    /// Side of the dense window of reference pixels queried per patch.
+    pub window: usize,
+    pub batch: usize,
+    pub steps: usize,
+    pub learning_rate: f64,
+    pub val_every: usize,
+    /// Validations without improvement before stopping.
+    pub patience: usize,
+    pub val_slices: usize,
+    pub val_scales: Vec<f64>,
+    pub seed: u64,
+    pub split: DataSplit,
+    /// Slices per training scan (spread over the anatomy).
+    pub train_slices: usize,
+}
+
+impl TrainConfig {
+    /// Sizes that train a useful model in about an hour on 2 CPU cores.
+    pub fn coord_default() -> Self {
+        Self {
+            model: ModelConfig::coord(),
+            scale_min: 1.0,
+            scale_max: 2.0,
+            degradation: DegradationKind::Kspace,
+            lambda: 10.0,
+            denoiser: Denoiser::Nlm { sigma: 0.03 },
+            patch: 40,
+            window: 32,
+            batch: 8,
+            steps: 3000,
+            learning_rate: 2e-4,
+            val_every: 100,
+            patience: 8,
+            val_slices: 8,
+            val_scales: vec![1.5, 2.0],
+            seed: 1,
+            split: DataSplit::default(),
+            train_slices: 64,
+        }
+    }
+
+    pub fn conv_default() -> Self {
+        Self { model: ModelConfig::conv(), scale_min: 2.0, scale_max: 2.0, lambda: 0.0, val_scales: vec![2.0], ..Self::coord_default() }
+    }
+
+    pub fn is_coord(&self) -> bool {
+        self.model.method() == "coord"
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.scale_min >= 1.0 && self.scale_max >= self.scale_min) {
+            return Err(format!("scale range {}–{} must satisfy 1 ≤ min ≤ max", self.scale_min, self.scale_max));
+        }
+        if !self.is_coord() && (self.scale_min != 2.0 || self.scale_max != 2.0) {
+            return Err("the conv decoder trains at 2× only".into());
+        }
+        if self.patch < 12 || self.window < 4 || self.batch == 0 || self.steps == 0 || self.val_every == 0 {
+            return Err("patch ≥ 12, window ≥ 4, batch, steps and val_every ≥ 1 are required".into());
+        }
+        if self.is_coord() && (self.patch - 5) as f64 * 1.0 < self.window as f64 {
+            return Err(format!("window {} does not fit in a patch of {} at scale 1", self.window, self.patch));
+        }
+        if !(self.lambda >= 0.0) {
+            return Err("lambda must be ≥ 0".into());
+        }
+        Ok(())
+    }
+}
+
+/// What a run has done so far: enough to resume exactly.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TrainState {
+    pub step: usize,
+    pub rng: Rng,
+    pub best_vif: f64,
+    pub best_step: usize,
+    pub since_best: usize,
+    pub elapsed_s: f64,
+    pub stopped_early: bool,
+}
+
+/// One line of the training log.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogRow {
+    pub step: usize,
+    pub loss: f64,
+    pub l1: f64,
+    pub ld: f64,
+    pub lr: f64,
+    pub val_vif: f64,
+    pub val_psnr: f64,
+    pub elapsed_s: f64,
+}
+
+/// Progress reported to the caller (the CLI draws a bar from it).
+pub enum Event<'a> {
+    Loaded { train_slices: usize, val_slices: usize },
+    Step { step: usize, total: usize, loss: f64 },
+    Validated(&'a LogRow, bool),
+}
+
+/// Reference slices in memory, normalised per slice is done on the low-res input at use time.
+pub struct TrainData {
+    pub train: Vec<Image>,
+    pub validation: Vec<Image>,
+}
+
+impl TrainData {
+    pub fn load(root: &Path, config: &TrainConfig) -> Result<Self, String> {
+        let mut train = Vec::new();
+        for rel in &config.split.train {
+            train.extend(data::load_reference_slices(root, rel, config.train_slices)?);
+        }
+        let mut validation = Vec::new();
+        for rel in &config.split.validation {
+            validation.extend(data::load_reference_slices(root, rel, config.val_slices)?);
+        }
+        if train.is_empty() || validation.is_empty() {
+            return Err("no training or validation slices".into());
+        }
+        Ok(Self { train, validation })
+    }
+}
+
+/// A batch laid out for the device.
+struct Batch {
+    lr: Vec<f32>,
+    target: Vec<f32>,
+    coords: Vec<[f32; 2]>,
+    batch_index: Vec<usize>,
+    cells: Vec<[f32; 2]>,
+    /// Conv: the bilinear ×2 skip per patch.
+    skip: Vec<f32>,
+}
+
+fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch {
+    let p = config.patch;
+    let mut b = Batch { lr: vec![], target: vec![], coords: vec![], batch_index: vec![], cells: vec![], skip: vec![] };
+    for item in 0..config.batch {
+        let scale = config.scale_min + (config.scale_max - config.scale_min) * rng.uniform();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let hr = &data.train[rng.below(data.train.len())];
+            let deg = Degradation { kind: config.degradation, scale_x: scale, scale_y: scale };
+            let (lr, grid) = deg.apply(hr);
+            if lr.width < p || lr.height < p {
+                continue;
+            }
+            let unit = intensity_unit(&lr);
+            let (j0, i0) = (rng.below(lr.width - p + 1), rng.below(lr.height - p + 1));
+            let lr_patch = lr.crop(j0, i0, p, p);
+            let (mut coords, mut target) = (Vec::new(), Vec::new());
+            if config.is_coord() {
+                // A dense window of reference pixels whose low-res coordinates lie inside the
+                // patch with a 2-sample margin, placed at random.
+                let first = |j: usize, ax: &crate::geometry::Axis| ((j as f64 + 2.0) * ax.scale()).ceil() as usize;
+                let last = |j: usize, ax: &crate::geometry::Axis| ((j + p) as f64 - 3.0) * ax.scale();
+                let (fx, fy) = (first(j0, &grid.x), first(i0, &grid.y));
+                let span_x = (last(j0, &grid.x).floor() as usize).saturating_sub(fx) + 1;
+                let span_y = (last(i0, &grid.y).floor() as usize).saturating_sub(fy) + 1;
+                let w = config.window;
+                if span_x < w || span_y < w {
+                    continue;
+                }
+                let (ax, ay) = (fx + rng.below(span_x - w + 1), fy + rng.below(span_y - w + 1));
+                for y in ay..ay + w {
+                    for x in ax..ax + w {
+                        coords.push([
+                            (grid.x.lr_coord(x as f64) - j0 as f64) as f32,
+                            (grid.y.lr_coord(y as f64) - i0 as f64) as f32,
+                        ]);
+                        target.push(hr.get(x, y) / unit);
+                    }
+                }
+            } else {
+                let s = CONV_SCALE;
+                for y in s * i0..s * (i0 + p) {
+                    for x in s * j0..s * (j0 + p) {
+                        target.push(hr.get(x, y) / unit);
+                    }
+                }
+            }
+            // Skip patches of air: they teach nothing and dominate random crops of head scans.
+            let mean = target.iter().sum::<f32>() / target.len() as f32;
+            if mean < 0.1 && tries < 20 {
+                continue;
+            }
+            let cell = grid.cell();
+            b.batch_index.extend(std::iter::repeat_n(item, coords.len()));
+            b.cells.extend(std::iter::repeat_n(cell, coords.len()));
+            b.coords.extend(coords);
+            b.target.extend(target);
+            let lr_norm: Vec<f32> = lr_patch.data.iter().map(|v| v / unit).collect();
+            if !config.is_coord() {
+                let g2 = Grid::upscaled(p, p, CONV_SCALE as f64, CONV_SCALE as f64);
+                let n2 = g2.x.hr * g2.y.hr;
+                b.skip.extend(QueryPlan::build(&g2.hr_coords(), &vec![0; n2], p, p, &[[0.0; 2]]).blend(&lr_norm));
+            }
+            b.lr.extend(lr_norm);
+            break;
+        }
+    }
+    b
+}
+
+/// Denoised copies of the prediction, per patch (the stop-gradient target of `L_d`).
+fn denoised_target(pred: &[f32], patches: usize, side: usize, denoiser: &Denoiser) -> Vec<f32> {
+    let mut out = Vec::with_capacity(pred.len());
+    for k in 0..patches {
+        let img = Image::new(side, side, pred[k * side * side..(k + 1) * side * side].to_vec());
+        out.extend(denoiser.apply(&img).data);
+    }
+    out
+}
+
+/// Mean VIF and PSNR of `model` on the validation slices at the validation scales.
+pub fn validate(model: &SrModel, config: &TrainConfig, data: &TrainData, device: &Device) -> (f64, f64) {
+    let (mut vif, mut psnr, mut n) = (0.0, 0.0, 0.0);
+    for &s in &config.val_scales {
+        for hr in &data.validation {
+            let deg = Degradation { kind: config.degradation, scale_x: s, scale_y: s };
+            let (lr, grid) = deg.apply(hr);
+            let out = model.upscale(&lr, &grid, device);
+            let (lo, hi) = hr.min_max();
+            vif += metrics::vif(hr, &out);
+            psnr += metrics::psnr(hr, &out, (hi - lo) as f64);
+            n += 1.0;
+        }
+    }
+    (vif / n, psnr / n)
+}
+
+fn cosine_lr(config: &TrainConfig, step: usize) -> f64 {
+    let t = step as f64 / config.steps as f64;
+    config.learning_rate * (0.1 + 0.9 * 0.5 * (1.0 + (std::f64::consts::PI * t).cos()))
+}
+
+/// Paths of a run folder.
+pub struct RunDir(pub PathBuf);
+
+impl RunDir {
+    pub fn config(&self) -> PathBuf { self.0.join("config.json") }
+    pub fn state(&self) -> PathBuf { self.0.join("state.json") }
+    pub fn model(&self) -> PathBuf { self.0.join("last-model.bpk") }
+    pub fn optim(&self) -> PathBuf { self.0.join("last-optim.bpk") }
+    pub fn best(&self) -> PathBuf { self.0.join("best.csrw") }
+    pub fn log(&self) -> PathBuf { self.0.join("log.csv") }
+    pub fn curve(&self) -> PathBuf { self.0.join("curve.png") }
+}
+
+pub fn read_log(path: &Path) -> Vec<LogRow> {
+    let Ok(text) = std::fs::read_to_string(path) else { return vec![] };
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let v: Vec<f64> = l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+            (v.len() == 8).then(|| LogRow {
+                step: v[0] as usize,
+                loss: v[1],
+                l1: v[2],
+                ld: v[3],
+                lr: v[4],
+                val_vif: v[5],
+                val_psnr: v[6],
+                elapsed_s: v[7],
+            })
+        })
+        .collect()
+}
+
+fn append_log(path: &Path, row: &LogRow) -> std::io::Result<()> {
+    let new = !path.exists();
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+    if new {
+        writeln!(f, "step,loss,l1,ld,lr,val_vif,val_psnr,elapsed_s")?;
+    }
+    writeln!(
+        f,
+        "{},{:.6},{:.6},{:.6},{:.3e},{:.5},{:.4},{:.1}",
+        row.step, row.loss, row.l1, row.ld, row.lr, row.val_vif, row.val_psnr, row.elapsed_s
+    )
+}
+
+/// Metadata stored in exported weights: what the model is and how it was made.
+pub fn weights_meta(config: &TrainConfig, state: &TrainState, extra: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "method": config.model.method(),
+        "lambda": config.lambda,
+        "train_scales": [config.scale_min, config.scale_max],
+        "degradation": config.degradation,
+        "denoiser": config.denoiser,
+        "split": config.split,
+        "best_step": state.best_step,
+        "val_vif": state.best_vif,
+        "seed": config.seed,
+        "commit": option_env!("COORDSR_COMMIT").map(str::to_string).or_else(git_commit),
+        "extra": extra,
+    })
+}
+
+fn git_commit() -> Option<String> {
+    let out = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output().ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Train (or resume) into `dir`. `device` must have autodiff enabled.
+pub fn train(
+    config: &TrainConfig,
+    data: &TrainData,
+    dir: &Path,
+    device: &Device,
+    resume: bool,
+    mut on_event: impl FnMut(Event),
+) -> Result<TrainState, String> {
+    config.validate()?;
+    let run = RunDir(dir.to_path_buf());
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let io_err = |p: &Path, e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
+
+    let mut model = config.model.init(device);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    let mut state = TrainState {
+        step: 0,
+        rng: Rng(config.seed),
+        best_vif: f64::NEG_INFINITY,
+        best_step: 0,
+        since_best: 0,
+        elapsed_s: 0.0,
+        stopped_early: false,
+    };
+    if resume && run.state().exists() {
+        let saved: TrainConfig = serde_json::from_slice(&std::fs::read(run.config()).map_err(|e| io_err(&run.config(), &e))?)
+            .map_err(|e| io_err(&run.config(), &e))?;
+        if &saved != config {
+            return Err(format!("{}: the run was started with a different configuration; use another folder", dir.display()));
+        }
+        state = serde_json::from_slice(&std::fs::read(run.state()).map_err(|e| io_err(&run.state(), &e))?)
+            .map_err(|e| io_err(&run.state(), &e))?;
+        model = model.try_load_file(run.model()).map_err(|e| io_err(&run.model(), &e))?;
+        optim = optim.load(run.optim()).map_err(|e| io_err(&run.optim(), &e))?;
+    } else {
+        for p in [run.log(), run.state(), run.best()] {
+            let _ = std::fs::remove_file(p);
+        }
+        std::fs::write(run.config(), serde_json::to_vec_pretty(config).unwrap()).map_err(|e| io_err(&run.config(), &e))?;
+    }
+    on_event(Event::Loaded { train_slices: data.train.len(), val_slices: data.validation.len() });
+
+    let started = Instant::now();
+    let elapsed_before = state.elapsed_s;
+    let (mut loss_acc, mut l1_acc, mut ld_acc, mut n_acc) = (0.0, 0.0, 0.0, 0.0);
+    while state.step < config.steps && !state.stopped_early {
+        let batch = sample_batch(config, data, &mut state.rng);
+        let p = config.patch;
+        let input = Tensor::<4>::from_data(TensorData::new(batch.lr.clone(), [config.batch, 1, p, p]), device);
+        let n = batch.target.len();
+        let target = Tensor::<1>::from_data(TensorData::new(batch.target.clone(), [n]), device);
+        let pred = if config.is_coord() {
+            let plan = QueryPlan::build(&batch.coords, &batch.batch_index, p, p, &batch.cells);
+            // The batch's low-res values, flattened like the latents, for the bilinear skip.
+            model.forward_coord(input, &batch.lr, &plan)
+        } else {
+            let s = CONV_SCALE;
+            let skip = Tensor::<4>::from_data(TensorData::new(batch.skip.clone(), [config.batch, 1, s * p, s * p]), device);
+            model.forward_conv(input, skip).reshape([n])
+        };
+        let l1 = (pred.clone() - target).abs().mean();
+        let (loss, ld_value) = if config.lambda > 0.0 {
+            let host: Vec<f32> = pred.clone().into_data().try_into_vec().expect("f32 prediction");
+            let side = if config.is_coord() { config.window } else { CONV_SCALE * p };
+            let d = denoised_target(&host, config.batch, side, &config.denoiser);
+            let d = Tensor::<1>::from_data(TensorData::new(d, [n]), device);
+            let ld = (pred - d).abs().mean();
+            let ldv: f64 = ld.clone().into_scalar::<f32>() as f64;
+            (l1.clone() + ld.mul_scalar(config.lambda), ldv)
+        } else {
+            (l1.clone(), 0.0)
+        };
+        let loss_value = loss.clone().into_scalar::<f32>() as f64;
+        if !loss_value.is_finite() {
+            return Err(format!("training diverged at step {} (loss {loss_value})", state.step));
+        }
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let lr = cosine_lr(config, state.step);
+        model = optim.step(lr, model, grads);
+        state.step += 1;
+        loss_acc += loss_value;
+        l1_acc += l1.into_scalar::<f32>() as f64;
+        ld_acc += ld_value;
+        n_acc += 1.0;
+        on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value });
+
+        if state.step % config.val_every == 0 || state.step == config.steps {
+            let valid = model.valid();
+            let (vif, psnr) = validate(&valid, config, data, &device.clone().inner());
+            state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
+            let row = LogRow {
+                step: state.step,
+                loss: loss_acc / n_acc,
+                l1: l1_acc / n_acc,
+                ld: ld_acc / n_acc,
+                lr,
+                val_vif: vif,
+                val_psnr: psnr,
+                elapsed_s: state.elapsed_s,
+            };
+            (loss_acc, l1_acc, ld_acc, n_acc) = (0.0, 0.0, 0.0, 0.0);
+            let improved = vif > state.best_vif;
+            if improved {
+                state.best_vif = vif;
+                state.best_step = state.step;
+                state.since_best = 0;
+                let bytes = weights::to_bytes(&valid, &config.model, weights_meta(config, &state, serde_json::Value::Null), Precision::F32);
+                std::fs::write(run.best(), bytes).map_err(|e| io_err(&run.best(), &e))?;
+            } else {
+                state.since_best += 1;
+                if state.since_best >= config.patience {
+                    state.stopped_early = true;
+                }
+            }
+            append_log(&run.log(), &row).map_err(|e| io_err(&run.log(), &e))?;
+            model.clone().save_file(run.model()).map_err(|e| io_err(&run.model(), &e))?;
+            optim.save(run.optim()).map_err(|e| io_err(&run.optim(), &e))?;
+            std::fs::write(run.state(), serde_json::to_vec_pretty(&state).unwrap()).map_err(|e| io_err(&run.state(), &e))?;
+            on_event(Event::Validated(&row, improved));
+        }
+    }
+    Ok(state)
+}
+
+/// Draw `curve.png` (training loss and validation VIF against step) from `log.csv`.
+pub fn write_curve(dir: &Path) -> Result<(), String> {
+    let run = RunDir(dir.to_path_buf());
+    let rows = read_log(&run.log());
+    let loss = crate::plot::line_chart(&crate::plot::ChartSpec {
+        title: "training loss".into(),
+        x_label: "step".into(),
+        y_label: "loss (L1 + lambda Ld)".into(),
+        series: vec![
+            crate::plot::Series { label: "loss".into(), points: rows.iter().map(|r| (r.step as f64, r.loss)).collect() },
+            crate::plot::Series { label: "L1".into(), points: rows.iter().map(|r| (r.step as f64, r.l1)).collect() },
+        ],
+        width: 640,
+        height: 400,
+        log_y: true,
+    });
+    let vif = crate::plot::line_chart(&crate::plot::ChartSpec {
+        title: "validation VIF".into(),
+        x_label: "step".into(),
+        y_label: "VIF".into(),
+        series: vec![crate::plot::Series { label: "val VIF".into(), points: rows.iter().map(|r| (r.step as f64, r.val_vif)).collect() }],
+        width: 640,
+        height: 400,
+        log_y: false,
+    });
+    // Side by side: one picture per run.
+    let mut both = crate::plot::Canvas::new(1280, 400, [255, 255, 255]);
+    for (chart, x0) in [(&loss, 0), (&vif, 640)] {
+        for y in 0..chart.height.min(400) {
+            let src = &chart.rgb[3 * y * chart.width..3 * (y * chart.width + chart.width.min(640))];
+            both.rgb[3 * (y * 1280 + x0)..3 * (y * 1280 + x0) + src.len()].copy_from_slice(src);
+        }
+    }
+    both.save_png(&run.curve()).map_err(|e| format!("{}: {e}", run.curve().display()))
+}

@@ -1,0 +1,150 @@
+//! End-to-end tests of the `coordsr` command line: what a user types, what they get back.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn coordsr(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_coordsr")).args(args).output().expect("coordsr runs")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("coordsr-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn data_root() -> Option<PathBuf> {
+    let p = std::env::var("COORDSR_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped: no data at {} (set COORDSR_DATA)", p.display());
+        None
+    }
+}
+
+/// A user error: non-zero exit, one line naming the file, and never a panic.
+fn assert_clean_error(out: &Output, file: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    assert!(err.contains(file), "error should name {file}: {err}");
+    assert_eq!(err.trim().lines().count(), 1, "one line: {err}");
+}
+
+#[test]
+fn bad_inputs_give_one_line_errors() {
+    let d = tmp("bad");
+    let missing = d.join("missing.nii");
+    assert_clean_error(&coordsr(&["metrics", missing.to_str().unwrap(), missing.to_str().unwrap()]), "missing.nii");
+
+    let text = d.join("notes.nii");
+    std::fs::write(&text, "this is not an image").unwrap();
+    assert_clean_error(&coordsr(&["upscale", text.to_str().unwrap(), "--scale", "2", "--method", "bicubic", "-o", d.join("o.nii").to_str().unwrap()]), "notes.nii");
+
+    let gz = d.join("cut.nii.gz");
+    std::fs::write(&gz, [0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0, 3, 1, 2, 3]).unwrap();
+    assert_clean_error(&coordsr(&["upscale", gz.to_str().unwrap(), "--scale", "2", "--method", "bicubic", "-o", d.join("o.nii").to_str().unwrap()]), "cut.nii.gz");
+
+    let w = d.join("fake.csrw");
+    std::fs::write(&w, b"CSRW\x01\0\0\0\xff\xff\0\0").unwrap();
+    assert_clean_error(&coordsr(&["export", w.to_str().unwrap(), "-o", d.join("x.csrw").to_str().unwrap()]), "fake.csrw");
+}
+
+#[test]
+fn metrics_prints_json_and_identical_images_score_perfectly() {
+    let d = tmp("metrics");
+    let img = coordsr::phantom::shepp_logan(64, 64);
+    let a = d.join("a.npy");
+    coordsr::io::write_npy(&a, &img).unwrap();
+    let out = coordsr(&["metrics", a.to_str().unwrap(), a.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!((v["vif"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+    assert!((v["ssim"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn upscale_writes_nifti_with_updated_affine() {
+    let d = tmp("upscale");
+    let lr = coordsr::phantom::shepp_logan(40, 30);
+    let vol = coordsr::volume::Volume::from_image(lr, [2.0, 3.0]);
+    let input = d.join("in.nii.gz");
+    coordsr::io::write_nifti(&input, &vol).unwrap();
+    for method in ["bicubic", "zerofill", "nearest"] {
+        let output = d.join(format!("{method}.nii"));
+        let out = coordsr(&["upscale", input.to_str().unwrap(), "--scale", "2.5,1.5", "--method", method, "-o", output.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v = coordsr::io::read_volume(&output).unwrap();
+        assert_eq!((v.width, v.height, v.depth()), (100, 45, 1));
+        assert!((v.spacing[0] - 0.8).abs() < 1e-4 && (v.spacing[1] - 2.0).abs() < 1e-4, "{:?}", v.spacing);
+    }
+    // coord without weights is a usage error, not a crash.
+    let out = coordsr(&["upscale", input.to_str().unwrap(), "--scale", "2", "-o", d.join("x.nii").to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--weights"));
+}
+
+#[test]
+fn train_eval_export_upscale_on_real_data() {
+    let Some(root) = data_root() else { return };
+    let d = tmp("e2e");
+    let run = d.join("run");
+    let common = [
+        "--steps", "4", "--val-every", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--train-slices", "2",
+        "--val-slices", "1", "--data", root.to_str().unwrap(),
+    ];
+    let mut args = vec!["train", "--decoder", "coord", "--hidden", "16,16", "--lambda", "10", "-o", run.to_str().unwrap()];
+    args.extend(common);
+    let out = coordsr(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["best.csrw", "log.csv", "curve.png", "state.json", "config.json"] {
+        assert!(run.join(f).exists(), "{f} missing");
+    }
+    assert_eq!(coordsr::train::read_log(&run.join("log.csv")).len(), 2);
+
+    // Resume continues from step 4 to step 6 instead of starting over.
+    let mut args: Vec<&str> = vec!["train", "--decoder", "coord", "--hidden", "16,16", "--lambda", "10", "--resume", "-o", run.to_str().unwrap()];
+    let mut c = common.to_vec();
+    c[1] = "6";
+    args.extend(c);
+    let out = coordsr(&args);
+    // A different step budget is a different config: refused with a clear message.
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("different configuration"));
+
+    let conv = d.join("conv");
+    let mut args = vec!["train", "--decoder", "conv", "-o", conv.to_str().unwrap()];
+    args.extend(common);
+    let out = coordsr(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let web = d.join("coord-web.csrw");
+    let out = coordsr(&["export", run.join("best.csrw").to_str().unwrap(), "-o", web.to_str().unwrap(), "--f16"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(d.join("coord-web.json").exists());
+
+    let res = d.join("results");
+    let out = coordsr(&[
+        "eval", "--weights", web.to_str().unwrap(), conv.join("best.csrw").to_str().unwrap(), "--scales", "2,3", "--slices", "1",
+        "--no-ood", "--data", root.to_str().unwrap(), "-o", res.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let csv = std::fs::read_to_string(res.join("results.csv")).unwrap();
+    assert!(csv.starts_with("method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset"));
+    // bicubic, zerofill, coord at 2 and 3; conv only at 2.
+    assert_eq!(csv.lines().filter(|l| l.starts_with("coord,10,1-2,")).count(), 2);
+    assert_eq!(csv.lines().filter(|l| l.starts_with("conv,")).count(), 1);
+    for f in ["results.md", "vif_vs_scale.png", "figure.png"] {
+        assert!(res.join(f).exists(), "{f} missing");
+    }
+
+    let lr = coordsr::phantom::shepp_logan(32, 32);
+    let input = d.join("lr.nii");
+    coordsr::io::write_nifti(&input, &coordsr::volume::Volume::from_image(lr, [1.0, 1.0])).unwrap();
+    let o = d.join("sr.nii");
+    let out = coordsr(&["upscale", input.to_str().unwrap(), "--scale", "3", "--weights", web.to_str().unwrap(), "-o", o.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(coordsr::io::read_volume(&o).unwrap().width, 96);
+}
