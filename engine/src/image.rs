@@ -79,7 +79,7 @@ impl Image {
         Image::from_fn(w, h, |x, y| self.get(x0 + x, y0 + y))
     }
 
-    pub fn map(&self, f: impl Fn(f32) -> f32) -> Image {
+    pub fn map(&self, mut f: impl FnMut(f32) -> f32) -> Image {
         Image { width: self.width, height: self.height, data: self.data.iter().map(|&v| f(v)).collect() }
     }
 

@@ -57,7 +57,7 @@ enum Command {
         /// Denoiser D_σ: gaussian (σ in pixels) or nlm (σ in units of the slice's 99.5th percentile).
         #[arg(long, default_value = "nlm")]
         denoiser: String,
-        #[arg(long, default_value_t = 0.03)]
+        #[arg(long, default_value_t = 0.02)]
         sigma: f32,
         /// Training scale range for coord, e.g. 1,2 (conv always trains at 2).
         #[arg(long, value_delimiter = ',', num_args = 2)]

@@ -59,7 +59,7 @@ impl TrainConfig {
             scale_max: 2.0,
             degradation: DegradationKind::Kspace,
             lambda: 10.0,
-            denoiser: Denoiser::Nlm { sigma: 0.03 },
+            denoiser: Denoiser::Nlm { sigma: 0.02 },
             patch: 40,
             window: 32,
             batch: 8,
