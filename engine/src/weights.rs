@@ -189,3 +189,55 @@ pub fn export(model: &SrModel, header: &Header, f16: bool, device: &Device) -> (
     let err = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs() as f64).fold(0.0, f64::max) / range;
     if err <= 1e-3 { (half_bytes, err) } else { (f32_bytes, err) }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geometry::Grid;
+    use crate::phantom::shepp_logan;
+
+    fn small() -> ModelConfig {
+        let mut c = ModelConfig::coord();
+        c.encoder.channels = 8;
+        c.encoder.blocks = 2;
+        if let crate::model::DecoderConfig::Coord(d) = &mut c.decoder {
+            d.hidden = vec![16, 16];
+        }
+        c
+    }
+
+    #[test]
+    fn f32_round_trip_is_exact_and_f16_is_close() {
+        let device = Device::flex();
+        let config = small();
+        let model = config.init(&device);
+        let bytes = to_bytes(&model, &config, serde_json::json!({"note": "test"}), Precision::F32);
+        let (loaded, header) = load(&bytes, &device).unwrap();
+        assert_eq!(header.meta["note"], "test");
+        let lr = shepp_logan(24, 20);
+        let grid = Grid::upscaled(24, 20, 2.5, 2.5);
+        let a = model.upscale(&lr, &grid, &device);
+        let b = loaded.upscale(&lr, &grid, &device);
+        assert_eq!(a.data, b.data);
+        let (half, err) = export(&model, &header, true, &device);
+        assert!(err <= 1e-3, "{err}");
+        assert!(half.len() < bytes.len() * 6 / 10, "f16 should roughly halve the file");
+    }
+
+    #[test]
+    fn corrupt_files_are_errors_not_panics() {
+        let device = Device::flex();
+        let config = small();
+        let bytes = to_bytes(&config.init(&device), &config, serde_json::Value::Null, Precision::F32);
+        assert!(load(b"nope", &device).is_err());
+        assert!(load(&bytes[..bytes.len() - 10], &device).is_err());
+        let mut wrong = bytes.clone();
+        wrong[4] = 9;
+        assert!(load(&wrong, &device).unwrap_err().0.contains("version"));
+        // A header that names another architecture does not fit the tensors.
+        let mut other = small();
+        other.encoder.channels = 4;
+        let ob = to_bytes(&other.init(&device), &config, serde_json::Value::Null, Precision::F32);
+        assert!(load(&ob, &device).is_err());
+    }
+}
