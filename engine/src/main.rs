@@ -30,6 +30,8 @@ struct Cli {
 enum Backend {
     Flex,
     Wgpu,
+    /// The deprecated ndarray CPU backend, for comparison (build with --features ndarray).
+    Ndarray,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
@@ -127,6 +129,19 @@ enum Command {
         #[arg(long)]
         no_acquisition_crop: bool,
     },
+    /// Simulate a lower-resolution acquisition of a scan (k-space truncation by default).
+    Degrade {
+        input: PathBuf,
+        /// Scale, or SX,SY.
+        #[arg(long, value_delimiter = ',', num_args = 1..=2)]
+        scale: Vec<f64>,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[arg(long, default_value = "kspace")]
+        degradation: DegradationKind,
+        #[arg(long)]
+        no_acquisition_crop: bool,
+    },
     /// PSNR, SSIM and VIF of DIST against REF, as one JSON object.
     Metrics {
         reference: PathBuf,
@@ -162,6 +177,17 @@ enum Decoder {
 fn device(backend: Backend) -> Result<Device, String> {
     match backend {
         Backend::Flex => Ok(Device::flex()),
+        Backend::Ndarray => {
+            #[cfg(feature = "ndarray")]
+            {
+                #[allow(deprecated)]
+                Ok(Device::ndarray())
+            }
+            #[cfg(not(feature = "ndarray"))]
+            {
+                Err("this build has no ndarray backend (build with --features ndarray)".into())
+            }
+        }
         Backend::Wgpu => {
             #[cfg(feature = "wgpu")]
             {
@@ -192,6 +218,44 @@ fn read_image(path: &Path) -> Result<Image, String> {
         return Err(format!("{}: expected a 2D image, found {} slices", path.display(), v.depth()));
     }
     Ok(v.slices.into_iter().next().unwrap())
+}
+
+fn parse_scale(scale: &[f64]) -> Result<(f64, f64), String> {
+    let (sx, sy) = (scale[0], *scale.get(1).unwrap_or(&scale[0]));
+    if !(sx.is_finite() && sy.is_finite() && (1.0..=16.0).contains(&sx) && (1.0..=16.0).contains(&sy)) {
+        return Err(format!("--scale must be between 1 and 16 per axis, got {sx},{sy}"));
+    }
+    Ok((sx, sy))
+}
+
+fn read_for_processing(input: &Path, no_acquisition_crop: bool) -> Result<Volume, String> {
+    let opts = io::ReadOptions { crop_to_acquisition: !no_acquisition_crop };
+    let loaded = io::read_volume_with(input, &opts).map_err(|e| e.to_string())?;
+    for n in &loaded.notes {
+        eprintln!("{}: {n}", input.display());
+    }
+    Ok(loaded.volume)
+}
+
+/// Write by extension: NIfTI (.nii, .nii.gz) for volumes; PNG or NPY for a single slice.
+fn write_output(path: &Path, volume: &Volume) -> Result<(), String> {
+    let name = path.to_string_lossy().to_lowercase();
+    let single = || {
+        if volume.depth() == 1 {
+            Ok(&volume.slices[0])
+        } else {
+            Err(format!("{}: PNG and NPY hold one slice; this volume has {} (write .nii.gz)", path.display(), volume.depth()))
+        }
+    };
+    if name.ends_with(".png") {
+        io::write_png(path, single()?, None).map_err(|e| e.to_string())
+    } else if name.ends_with(".npy") {
+        io::write_npy(path, single()?).map_err(|e| e.to_string())
+    } else if name.ends_with(".nii") || name.ends_with(".nii.gz") {
+        io::write_nifti(path, volume).map_err(|e| e.to_string())
+    } else {
+        Err(format!("{}: unknown output format (use .nii, .nii.gz, .png or .npy)", path.display()))
+    }
 }
 
 fn run(cli: Cli) -> Result<(), String> {
@@ -283,16 +347,8 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Upscale { input, scale, output, method, weights, no_acquisition_crop } => {
-            let (sx, sy) = (scale[0], *scale.get(1).unwrap_or(&scale[0]));
-            if !(sx >= 1.0 && sy >= 1.0 && sx.is_finite() && sy.is_finite() && sx <= 16.0 && sy <= 16.0) {
-                return Err(format!("--scale must be between 1 and 16 per axis, got {sx},{sy}"));
-            }
-            let opts = io::ReadOptions { crop_to_acquisition: !no_acquisition_crop };
-            let loaded = io::read_volume_with(&input, &opts).map_err(|e| e.to_string())?;
-            for n in &loaded.notes {
-                eprintln!("{}: {n}", input.display());
-            }
-            let vol = loaded.volume;
+            let (sx, sy) = parse_scale(&scale)?;
+            let vol = read_for_processing(&input, no_acquisition_crop)?;
             let dev = device(cli.backend)?;
             let trained = match method {
                 MethodArg::Coord | MethodArg::Conv => {
@@ -332,8 +388,31 @@ fn run(cli: Cli) -> Result<(), String> {
                 spacing: [vol.spacing[0] / grid.x.scale(), vol.spacing[1] / grid.y.scale(), vol.spacing[2]],
                 affine: grid.upscaled_affine(&vol.affine),
             };
-            io::write_nifti(&output, &outv).map_err(|e| e.to_string())?;
+            write_output(&output, &outv)?;
             eprintln!("wrote {} ({}×{}×{}, {})", output.display(), outv.width, outv.height, outv.depth(), m.name());
+            Ok(())
+        }
+        Command::Degrade { input, scale, output, degradation, no_acquisition_crop } => {
+            let (sx, sy) = parse_scale(&scale)?;
+            let vol = read_for_processing(&input, no_acquisition_crop)?;
+            let deg = coordsr::degrade::Degradation { kind: degradation, scale_x: sx, scale_y: sy };
+            let grid = deg.grid(vol.width, vol.height);
+            let slices: Vec<Image> = vol.slices.iter().map(|s| deg.apply(s).0).collect();
+            // The low-res grid covers the same field of view: spacing grows, origin stays.
+            let mut affine = vol.affine;
+            for row in affine.iter_mut().take(3) {
+                row[0] *= grid.x.scale();
+                row[1] *= grid.y.scale();
+            }
+            let outv = Volume {
+                width: grid.x.lr,
+                height: grid.y.lr,
+                slices,
+                spacing: [vol.spacing[0] * grid.x.scale(), vol.spacing[1] * grid.y.scale(), vol.spacing[2]],
+                affine,
+            };
+            write_output(&output, &outv)?;
+            eprintln!("wrote {} ({}×{}×{})", output.display(), outv.width, outv.height, outv.depth());
             Ok(())
         }
         Command::Metrics { reference, distorted, data_range } => {
@@ -364,7 +443,11 @@ fn run(cli: Cli) -> Result<(), String> {
         Command::Bench { weights: path, output, repeats } => {
             let dev = device(cli.backend)?;
             let t = Trained::load(&path, &dev)?;
-            let backend = match cli.backend { Backend::Flex => "flex (CPU)", Backend::Wgpu => "wgpu" };
+            let backend = match cli.backend {
+                Backend::Flex => "flex (CPU)",
+                Backend::Ndarray => "ndarray (CPU)",
+                Backend::Wgpu => "wgpu",
+            };
             let report = bench::run(&t, &dev, backend, repeats);
             print!("{report}");
             if let Some(o) = output {

@@ -240,6 +240,26 @@ impl Canvas {
         }
     }
 
+    /// Copies another canvas with its top-left at `(x, y)`, clipped; this is how separately
+    /// rendered charts are composed into one picture (e.g. loss and VIF side by side).
+    pub fn blit(&mut self, src: &Canvas, x: i64, y: i64) {
+        for sy in 0..src.height {
+            let ty = y + sy as i64;
+            if ty < 0 || ty >= self.height as i64 {
+                continue;
+            }
+            let sx0 = (-x).clamp(0, src.width as i64) as usize;
+            let sx1 = (self.width as i64 - x).clamp(0, src.width as i64) as usize;
+            if sx0 >= sx1 {
+                return;
+            }
+            let d = (ty as usize * self.width + (x + sx0 as i64) as usize) * 3;
+            let s = (sy * src.width + sx0) * 3;
+            let n = (sx1 - sx0) * 3;
+            self.rgb[d..d + n].copy_from_slice(&src.rgb[s..s + n]);
+        }
+    }
+
     /// 8-bit RGB PNG bytes.
     pub fn to_png(&self) -> Vec<u8> {
         let mut out = Vec::new();
@@ -836,6 +856,25 @@ mod tests {
         b.text(0, 0, "?", BLACK, 1);
         assert_eq!(a, b);
         assert_eq!(Canvas::text_width("é", 1), 8);
+    }
+
+    #[test]
+    fn blit_copies_and_clips() {
+        let mut src = Canvas::new(3, 2, [1, 2, 3]);
+        src.fill_rect(0, 0, 1, 1, [9, 9, 9]);
+        let mut dst = Canvas::new(5, 4, WHITE);
+        dst.blit(&src, 1, 1);
+        assert_eq!(dst.pixel(1, 1), [9, 9, 9]);
+        assert_eq!(dst.pixel(3, 2), [1, 2, 3]);
+        assert_eq!(dst.pixel(0, 0), WHITE);
+        assert_eq!(dst.pixel(4, 3), WHITE);
+        let mut edge = Canvas::new(5, 4, WHITE);
+        edge.blit(&src, -1, 3);
+        assert_eq!(edge.pixel(0, 3), [1, 2, 3]);
+        assert_eq!(edge.pixel(1, 3), [1, 2, 3]);
+        assert_eq!(edge.pixel(2, 3), WHITE);
+        edge.blit(&src, 7, -9);
+        edge.blit(&src, -7, 0);
     }
 
     #[test]
