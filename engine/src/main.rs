@@ -61,6 +61,9 @@ enum Command {
         denoiser: String,
         #[arg(long, default_value_t = 0.02)]
         sigma: f32,
+        /// Penalty of the denoising term: l2 (default; see engine/src/train.rs LdNorm) or l1.
+        #[arg(long, default_value = "l2")]
+        ld_norm: coordsr::train::LdNorm,
         /// Training scale range for coord, e.g. 1,2 (conv always trains at 2).
         #[arg(long, value_delimiter = ',', num_args = 2)]
         scales: Option<Vec<f64>>,
@@ -261,7 +264,7 @@ fn write_output(path: &Path, volume: &Volume) -> Result<(), String> {
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Train {
-            decoder, out, lambda, denoiser, sigma, scales, steps, batch, channels, blocks, hidden, val_every, patience,
+            decoder, out, lambda, denoiser, sigma, ld_norm, scales, steps, batch, channels, blocks, hidden, val_every, patience,
             train_slices, val_slices, seed, data, resume,
         } => {
             let mut c = match decoder {
@@ -270,6 +273,7 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             if let Some(l) = lambda { c.lambda = l; }
             c.denoiser = Denoiser::parse(&denoiser, sigma)?;
+            c.ld_norm = ld_norm;
             if let Some(s) = scales {
                 if decoder == Decoder::Conv && (s[0] != 2.0 || s[1] != 2.0) {
                     return Err("--scales: the conv decoder trains at 2 only".into());

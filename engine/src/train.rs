@@ -22,6 +22,33 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// How `|x̂ − D_σ(x̂)|` is penalised.
+///
+/// With an L1 data term *and* an L1 denoising term every pixel's gradient is `±1 ± λ`, so at the
+/// poster's λ = 10 the sign of the denoising term decides every pixel and the data term is never
+/// heard: measured here, coord λ = 10 collapsed to a validation VIF of 0.005 within 100 steps.
+/// The squared form (`L2`, the default) weighs each pixel by how far it is from its denoised
+/// copy, so λ = 10 suppresses noise-like detail without drowning the data. `L1` is the literal
+/// formula, kept to reproduce that failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LdNorm {
+    L1,
+    #[default]
+    L2,
+}
+
+impl std::str::FromStr for LdNorm {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "l1" => Ok(Self::L1),
+            "l2" => Ok(Self::L2),
+            _ => Err(format!("unknown --ld-norm '{s}' (expected l1 or l2)")),
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub model: ModelConfig,
@@ -32,6 +59,8 @@ pub struct TrainConfig {
     /// Weight of the denoising term (the poster compares 0 and 10).
     pub lambda: f32,
     pub denoiser: Denoiser,
+    /// Penalty of the denoising term; see [`LdNorm`].
+    pub ld_norm: LdNorm,
     /// Low-res patch side.
     pub patch: usize,
     /// Side of the dense window of reference pixels queried per patch.
@@ -60,10 +89,11 @@ impl TrainConfig {
             degradation: DegradationKind::Kspace,
             lambda: 10.0,
             denoiser: Denoiser::Nlm { sigma: 0.02 },
+            ld_norm: LdNorm::L2,
             patch: 40,
             window: 32,
             batch: 8,
-            steps: 3000,
+            steps: 2500,
             learning_rate: 2e-4,
             val_every: 100,
             patience: 8,
@@ -407,7 +437,11 @@ pub fn train(
             let side = if config.is_coord() { config.window } else { CONV_SCALE * p };
             let d = denoised_target(&host, config.batch, side, &config.denoiser);
             let d = Tensor::<1>::from_data(TensorData::new(d, [n]), device);
-            let ld = (pred - d).abs().mean();
+            let diff = pred - d;
+            let ld = match config.ld_norm {
+                LdNorm::L1 => diff.abs().mean(),
+                LdNorm::L2 => diff.powi_scalar(2).mean(),
+            };
             let ldv: f64 = ld.clone().into_scalar::<f32>() as f64;
             (l1.clone() + ld.mul_scalar(config.lambda), ldv)
         } else {
