@@ -23,3 +23,4 @@ pub mod eval;
 pub mod phantom;
 pub mod bench;
 pub mod plot;
+pub mod view;
