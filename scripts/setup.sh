@@ -29,7 +29,8 @@ fi
 
 if (( web )); then
   rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
-  command -v trunk >/dev/null || cargo install --locked trunk
+  # trunk 0.22 needs a newer rustc than this toolchain; 0.21 builds our site the same way.
+  command -v trunk >/dev/null || cargo install --locked trunk --version 0.21.14
   # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
   want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
   if [[ -n "$want" ]] && ! wasm-bindgen --version 2>/dev/null | grep -q " $want"; then

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 # One profile (release) for tests and binaries: burn is compiled once.
 cargo build --release --locked --bins
-cargo test --release --locked --workspace 2>&1 | tee /tmp/coordsr-test.log
+cargo test --release --locked 2>&1 | tee /tmp/coordsr-test.log

@@ -31,6 +31,13 @@ pub fn intensity_unit(lr: &Image) -> f32 {
     }
 }
 
+/// The conv decoder's ×2 output sampled at slice coordinate `c`: bicubic on the ×2 grid, where
+/// slice sample `j` sits at `2j`. This is how conv is shown at any zoom other than 2×.
+pub fn conv_at(x2: &Image, c: [f32; 2]) -> f32 {
+    let s = CONV_SCALE as f32;
+    interp::bicubic_at(x2, c[0] * s, c[1] * s)
+}
+
 /// A slice encoded once, ready to be queried at any scale (coord) or decoded at ×2 (conv).
 pub struct Encoded {
     pub width: usize,
@@ -105,10 +112,25 @@ impl SrModel {
             if (grid.x.hr, grid.y.hr) == (w2, h2) {
                 x2
             } else {
-                let s = CONV_SCALE as f32;
                 let coords = grid.hr_coords();
-                Image::new(grid.x.hr, grid.y.hr, coords.iter().map(|c| interp::bicubic_at(&x2, c[0] * s, c[1] * s)).collect())
+                Image::new(grid.x.hr, grid.y.hr, coords.iter().map(|c| conv_at(&x2, *c)).collect())
             }
+        }
+    }
+}
+
+impl SrModel {
+    /// Render a viewer view of `slice` natively, exactly as the web viewer computes it: coord
+    /// queries at the view's pixel centres with the view's cell, or conv ×2 resampled.
+    pub fn render_view(&self, slice: &Image, view: &crate::view::View, device: &Device) -> Image {
+        let enc = self.encode(slice, device);
+        if self.is_coord() {
+            view.render(slice.width, slice.height, |c| self.decode_coords(&enc, c, view.cell(), DEFAULT_CHUNK))
+        } else {
+            let out = enc.conv_out.clone().expect("conv output");
+            let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
+            let x2 = Image::new(CONV_SCALE * slice.width, CONV_SCALE * slice.height, data.into_iter().map(|v| v * enc.unit).collect());
+            view.render(slice.width, slice.height, |c| c.iter().map(|p| conv_at(&x2, *p)).collect())
         }
     }
 }

@@ -145,6 +145,30 @@ enum Command {
         #[arg(long)]
         no_acquisition_crop: bool,
     },
+    /// Render one viewer view of a slice as the web viewer does (float32 .npy or .png): the
+    /// native reference the browser tests compare against.
+    Render {
+        input: PathBuf,
+        #[arg(long, default_value_t = 0)]
+        slice: usize,
+        #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
+        method: MethodArg,
+        #[arg(long)]
+        weights: Option<PathBuf>,
+        /// Viewport backing size in pixels.
+        #[arg(long)]
+        width: usize,
+        #[arg(long)]
+        height: usize,
+        /// Slice coordinate at the viewport centre, X,Y.
+        #[arg(long, value_delimiter = ',', num_args = 2, allow_negative_numbers = true)]
+        center: Vec<f64>,
+        /// Display pixels per slice pixel (including the device pixel ratio).
+        #[arg(long)]
+        zoom: f64,
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// PSNR, SSIM and VIF of DIST against REF, as one JSON object.
     Metrics {
         reference: PathBuf,
@@ -418,6 +442,25 @@ fn run(cli: Cli) -> Result<(), String> {
             write_output(&output, &outv)?;
             eprintln!("wrote {} ({}×{}×{})", output.display(), outv.width, outv.height, outv.depth());
             Ok(())
+        }
+        Command::Render { input, slice, method, weights, width, height, center, zoom, output } => {
+            if !(zoom.is_finite() && zoom > 0.0) || width == 0 || height == 0 || width * height > 64 << 20 {
+                return Err("--zoom must be positive and the viewport between 1 and 64 Mpixels".into());
+            }
+            let vol = read_for_processing(&input, false)?;
+            let s = vol.slices.get(slice).ok_or_else(|| format!("{}: no slice {slice} (it has {})", input.display(), vol.depth()))?;
+            let view = coordsr::view::View { width, height, center: [center[0], center[1]], zoom };
+            let dev = device(cli.backend)?;
+            let img = match method {
+                MethodArg::Coord | MethodArg::Conv => {
+                    let p = weights.ok_or("--weights is required for coord and conv")?;
+                    Trained::load(&p, &dev)?.model.render_view(s, &view, &dev)
+                }
+                MethodArg::Bicubic => view.bicubic(s),
+                MethodArg::Nearest => view.nearest(s),
+                MethodArg::Zerofill => return Err("zero-fill is global: use `upscale --method zerofill`".into()),
+            };
+            write_output(&output, &Volume::from_image(img, [1.0, 1.0]))
         }
         Command::Metrics { reference, distorted, data_range } => {
             let r = read_image(&reference)?;

@@ -102,6 +102,18 @@ impl View {
     }
 }
 
+impl View {
+    /// Bicubic view of a slice (the viewer's instant preview and a method of its own).
+    pub fn bicubic(&self, slice: &Image) -> Image {
+        self.render(slice.width, slice.height, |c| c.iter().map(|p| crate::interp::bicubic_at(slice, p[0], p[1])).collect())
+    }
+
+    /// Nearest-neighbour view of a slice: the stored samples as blocks.
+    pub fn nearest(&self, slice: &Image) -> Image {
+        self.render(slice.width, slice.height, |c| c.iter().map(|p| crate::interp::nearest_at(slice, p[0], p[1])).collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

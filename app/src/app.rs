@@ -1,0 +1,121 @@
+//! The viewer page: start-up (tier, bundled weights and sample), layout, keyboard, drop target.
+
+use crate::components::file_open::{open_files, FileOpen};
+use crate::components::status_bar::StatusBar;
+use crate::components::toolbar::Toolbar;
+use crate::components::viewport::Viewport;
+use crate::decoder::Decoder;
+use crate::display::Window;
+use crate::scan;
+use crate::state::ViewerState;
+use crate::tier;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+/// Bundled files, fetched from the page's own origin.
+pub const SAMPLE: &str = "static/sample/shoulder_512.nii.gz";
+pub const COORD_WEIGHTS: &str = "static/weights/coord.csrw";
+pub const CONV_WEIGHTS: &str = "static/weights/conv.csrw";
+
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let resp = gloo::net::http::Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
+    if !resp.ok() {
+        return Err(format!("{url}: HTTP {}", resp.status()));
+    }
+    resp.binary().await.map_err(|e| format!("{url}: {e}"))
+}
+
+fn query_param(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|kv| {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        (k == name).then(|| v.to_string())
+    })
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let state = ViewerState::new();
+    provide_context(state);
+
+    spawn_local(async move {
+        let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
+        state.status.update(|s| s.backend = tier.describe());
+        let mut models = Vec::new();
+        for url in [COORD_WEIGHTS, CONV_WEIGHTS] {
+            let loaded = match fetch_bytes(url).await {
+                Ok(bytes) => coordsr::weights::load(&bytes, tier.device())
+                    .map(|(m, h)| (m, h.config.encoder.channels))
+                    .map_err(|e| format!("{url}: {e}")),
+                Err(e) => Err(e),
+            };
+            match loaded {
+                Ok(m) => models.push(Some(m)),
+                Err(e) => {
+                    state.error.set(Some(format!("{e}; that method is unavailable")));
+                    models.push(None);
+                }
+            }
+        }
+        let conv = models.pop().flatten().map(|(m, _)| m);
+        let coord = models.pop().flatten();
+        state.decoder.set(Some(Rc::new(Decoder::new(tier, coord, conv))));
+        match fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0)) {
+            Ok(s) => state.show(s),
+            Err(e) => state.error.set(Some(e)),
+        }
+    });
+
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let target_is_input = ev
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if target_is_input {
+            return;
+        }
+        match ev.key().as_str() {
+            "ArrowUp" | "PageUp" => state.step_slice(-1),
+            "ArrowDown" | "PageDown" => state.step_slice(1),
+            "+" | "=" => state.zoom.update(|z| *z = (*z * 1.25).min(crate::components::toolbar::ZOOM_MAX)),
+            "-" => state.zoom.update(|z| *z = (*z / 1.25).max(crate::components::toolbar::ZOOM_MIN)),
+            "f" | "F" => state.fit(),
+            "1" => state.zoom.set(1.0 / ViewerState::device_pixel_ratio()),
+            "a" | "A" => {
+                if let Some(s) = state.scan.get_untracked() {
+                    state.window.set(Window::auto(&s.volume.slices[state.slice.get_untracked().min(s.volume.depth() - 1)]));
+                }
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
+            open_files(state, list);
+        }
+    };
+
+    view! {
+        <div class="app" tabindex="0" on:keydown=on_key on:dragover=|ev| ev.prevent_default() on:drop=on_drop>
+            <header>
+                <h1>"coordsr"</h1>
+                <span class="subtitle">"scale-agnostic MRI super-resolution: every zoom level decoded at the pixels on screen"</span>
+                <FileOpen />
+            </header>
+            <Toolbar />
+            <main><Viewport /></main>
+            <StatusBar />
+            <footer>
+                {move || state.scan.with(|s| s.as_ref().map(|s| {
+                    let v = &s.volume;
+                    format!("{} · {}×{}×{} · {:.2}×{:.2} mm {}", s.name, v.width, v.height, v.depth(), v.spacing[0], v.spacing[1], s.notes.join("; "))
+                }))}
+                " · Scans open in this page only: nothing is uploaded. Sample: shoulder MR from pydicom-data (MIT)."
+                " Keys: ↑/↓ slice, +/− zoom, F fit, 1 one-to-one, A auto window; wheel zooms at the cursor, Shift+wheel changes slice, drag pans, right-drag sets the window."
+            </footer>
+        </div>
+    }
+}

@@ -1,0 +1,74 @@
+//! Slice, zoom, method and window controls.
+
+use crate::decoder::Method;
+use crate::display::Window;
+use crate::state::ViewerState;
+use leptos::prelude::*;
+
+pub const ZOOM_MIN: f64 = 0.25;
+pub const ZOOM_MAX: f64 = 16.0;
+
+#[component]
+pub fn Toolbar() -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    let depth = move || state.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
+    let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
+    // The slider moves in log2(zoom) so every octave gets the same travel.
+    let zoom_log = move || state.zoom.get().log2();
+    view! {
+        <div class="toolbar">
+            <label title="Slice (↑/↓, Shift+wheel)">
+                "slice "
+                <input type="range" min="0" max=move || depth() - 1 step="1" data-testid="slice"
+                    prop:value=move || state.slice.get().to_string()
+                    on:input=move |ev| state.slice.set(event_target_value(&ev).parse().unwrap_or(0)) />
+                <span class="value">{move || format!("{}/{}", state.slice.get() + 1, depth())}</span>
+            </label>
+            <label title="Zoom (wheel over the image, +/−)">
+                "zoom "
+                <input type="range" min=ZOOM_MIN.log2() max=ZOOM_MAX.log2() step="0.01" data-testid="zoom"
+                    prop:value=move || zoom_log().to_string()
+                    on:input=move |ev| {
+                        let z = 2f64.powf(event_target_value(&ev).parse().unwrap_or(0.0));
+                        state.zoom.set(z.clamp(ZOOM_MIN, ZOOM_MAX));
+                    } />
+                <span class="value" data-testid="scale">
+                    {move || format!("{:.2}× (decode {:.2}×)", state.zoom.get(), state.zoom.get() * ViewerState::device_pixel_ratio())}
+                </span>
+            </label>
+            <button on:click=move |_| state.fit() title="Fit (F)">"fit"</button>
+            <button on:click=move |_| state.zoom.set(1.0 / ViewerState::device_pixel_ratio()) title="One slice pixel per screen pixel (1)">"1:1"</button>
+            <label>
+                "method "
+                <select data-testid="method" on:change=move |ev| {
+                    if let Some(m) = Method::from_key(&event_target_value(&ev)) { state.method.set(m) }
+                }>
+                    {Method::ALL.into_iter().map(|m| view! {
+                        <option value=m.key() selected=move || state.method.get() == m disabled=move || !available(m)>{m.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "window "
+                <select data-testid="window" on:change=move |ev| {
+                    let Some(scan) = state.scan.get_untracked() else { return };
+                    let slice = &scan.volume.slices[state.slice.get_untracked().min(scan.volume.depth() - 1)];
+                    let w = match event_target_value(&ev).as_str() {
+                        "full" => {
+                            let (lo, hi) = slice.min_max();
+                            Window { center: (lo + hi) / 2.0, width: (hi - lo).max(1e-6) }
+                        }
+                        "soft" => { let a = Window::auto(slice); Window { center: a.center, width: a.width * 0.6 } }
+                        _ => Window::auto(slice),
+                    };
+                    state.window.set(w);
+                }>
+                    <option value="auto">"auto (1–99.5 %)"</option>
+                    <option value="full">"full range"</option>
+                    <option value="soft">"narrow (60 % of auto)"</option>
+                </select>
+                <span class="value">{move || { let w = state.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
+            </label>
+        </div>
+    }
+}

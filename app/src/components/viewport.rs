@@ -1,0 +1,183 @@
+//! The canvas: decodes the visible region at the exact backing resolution and handles the
+//! mouse, wheel and keyboard.
+
+use crate::decoder::{Decoder, Frame};
+use crate::display;
+use crate::state::{Status, ViewerState};
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{PointerEvent, WheelEvent};
+
+/// The last complete frame, on `window.coordsrFrame`, for end-to-end tests and for anyone who
+/// wants the decoded floats (e.g. from the browser console): values, size, view and method.
+fn publish(frame: &Frame, view: &coordsr::view::View, slice: usize, method: &str) {
+    use wasm_bindgen::JsValue;
+    let Some(w) = web_sys::window() else { return };
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    set("width", (view.width as f64).into());
+    set("height", (view.height as f64).into());
+    set("centerX", view.center[0].into());
+    set("centerY", view.center[1].into());
+    set("zoom", view.zoom.into());
+    set("slice", (slice as f64).into());
+    set("method", method.into());
+    set("millis", frame.millis.into());
+    set("data", js_sys::Float32Array::from(&frame.image.data[..]).into());
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrame"), &o);
+}
+
+#[component]
+pub fn Viewport() -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    let canvas = NodeRef::<Canvas>::new();
+    let last: Rc<RefCell<Option<coordsr::image::Image>>> = Rc::new(RefCell::new(None));
+
+    // Track the canvas's CSS size.
+    let measure = move || {
+        if let Some(c) = canvas.get_untracked() {
+            let r = c.get_bounding_client_rect();
+            if r.width() > 0.0 && r.height() > 0.0 && state.viewport.get_untracked() != (r.width(), r.height()) {
+                state.viewport.set((r.width(), r.height()));
+            }
+        }
+    };
+    Effect::new(move |_| measure());
+    // The viewport lives as long as the page, and so does its resize listener.
+    gloo::events::EventListener::new(&web_sys::window().unwrap(), "resize", move |_| measure()).forget();
+
+    // Decode whenever what is shown changes; draw partial frames as they arrive.
+    {
+        let last = last.clone();
+        Effect::new(move |_| {
+            let (Some(scan), Some(decoder)) = (state.scan.get(), state.decoder.get()) else { return };
+            let slice_index = state.slice.get().min(scan.volume.depth() - 1);
+            let view = state.view();
+            let method = state.method.get();
+            let Some(c) = canvas.get_untracked() else { return };
+            let slice = scan.volume.slices[slice_index].clone();
+            let key = scan.key(slice_index);
+            let generation = decoder.begin();
+            let last = last.clone();
+            let window = state.window.get_untracked();
+            // Immediate bicubic preview, unless the previous frame is the same view.
+            if method != crate::decoder::Method::Nearest {
+                let preview = Decoder::bicubic(&slice, &view);
+                let _ = display::draw(&c, &preview, window);
+                *last.borrow_mut() = Some(preview);
+            }
+            state.status.update(|s| {
+                s.busy = true;
+                s.output = (view.width, view.height);
+            });
+            spawn_local(async move {
+                let draw = |f: &Frame| {
+                    let _ = display::draw(&c, &f.image, state.window.get_untracked());
+                    *last.borrow_mut() = Some(f.image.clone());
+                };
+                let frame = decoder.decode(generation, &key, &slice, &view, method, draw).await;
+                if let Some(f) = frame {
+                    draw(&f);
+                    publish(&f, &view, slice_index, method.key());
+                    state.status.update(|s| {
+                        *s = Status {
+                            backend: decoder.tier.describe(),
+                            output: (view.width, view.height),
+                            millis: f.millis,
+                            busy: false,
+                            note: format!("{} at {:.2}× of the slice", method.label(), view.zoom),
+                        }
+                    });
+                }
+            });
+        });
+    }
+
+    // Window/level changes only redraw.
+    {
+        let last = last.clone();
+        Effect::new(move |_| {
+            let w = state.window.get();
+            if let (Some(c), Some(img)) = (canvas.get_untracked(), last.borrow().as_ref()) {
+                let _ = display::draw(&c, img, w);
+            }
+        });
+    }
+
+    let drag: Rc<RefCell<Option<(i32, f64, f64)>>> = Rc::new(RefCell::new(None));
+    let on_down = {
+        let drag = drag.clone();
+        move |ev: PointerEvent| {
+            if let Some(t) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                let _ = t.set_pointer_capture(ev.pointer_id());
+            }
+            let button = if ev.ctrl_key() { 2 } else { ev.button() as i32 };
+            *drag.borrow_mut() = Some((button, ev.client_x() as f64, ev.client_y() as f64));
+        }
+    };
+    let on_move = {
+        let drag = drag.clone();
+        move |ev: PointerEvent| {
+            let Some((button, x0, y0)) = *drag.borrow() else { return };
+            let (x, y) = (ev.client_x() as f64, ev.client_y() as f64);
+            let (dx, dy) = (x - x0, y - y0);
+            if button == 2 {
+                // Right drag: horizontal = width, vertical = level (NiiVue/OHIF habit).
+                state.window.update(|w| {
+                    w.width = (w.width * (1.0 + dx as f32 / 200.0)).max(1e-6);
+                    w.center += dy as f32 * w.width / 200.0;
+                });
+            } else {
+                let z = state.zoom.get_untracked();
+                state.center.update(|c| {
+                    c[0] -= dx / z;
+                    c[1] -= dy / z;
+                });
+            }
+            *drag.borrow_mut() = Some((button, x, y));
+        }
+    };
+    let on_up = move |_ev: PointerEvent| *drag.borrow_mut() = None;
+    let on_wheel = move |ev: WheelEvent| {
+        ev.prevent_default();
+        if ev.shift_key() {
+            state.step_slice(if ev.delta_y() > 0.0 { 1 } else { -1 });
+            return;
+        }
+        let Some(c) = canvas.get_untracked() else { return };
+        let r = c.get_bounding_client_rect();
+        let (u, v) = (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top());
+        let factor = (-ev.delta_y() / 500.0).exp().clamp(0.5, 2.0);
+        let (w, h) = state.viewport.get_untracked();
+        let view = coordsr::view::View {
+            width: w as usize,
+            height: h as usize,
+            center: state.center.get_untracked(),
+            zoom: state.zoom.get_untracked(),
+        };
+        let z = view.zoom_about(factor, u, v);
+        let zoom = z.zoom.clamp(super::toolbar::ZOOM_MIN, super::toolbar::ZOOM_MAX);
+        let z = if zoom == z.zoom { z } else { view.zoom_about(zoom / view.zoom, u, v) };
+        state.zoom.set(z.zoom);
+        state.center.set(z.center);
+    };
+
+    view! {
+        <canvas
+            node_ref=canvas
+            class="viewport"
+            data-testid="viewport"
+            on:pointerdown=on_down
+            on:pointermove=on_move
+            on:pointerup=on_up
+            on:contextmenu=|ev| ev.prevent_default()
+            on:wheel=on_wheel
+        ></canvas>
+    }
+}

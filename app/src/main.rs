@@ -1,0 +1,14 @@
+//! The coordsr web viewer (Leptos, client-side rendered).
+
+mod app;
+mod components;
+mod decoder;
+mod display;
+mod scan;
+mod state;
+mod tier;
+
+fn main() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::App);
+}

@@ -1,0 +1,38 @@
+//! The scan on screen: a volume with its name, read from bytes in the page (nothing uploaded).
+
+use coordsr::io;
+use coordsr::volume::Volume;
+use std::rc::Rc;
+
+#[derive(Clone)]
+pub struct Scan {
+    pub name: String,
+    pub volume: Rc<Volume>,
+    pub notes: Vec<String>,
+    /// Distinguishes scans with the same name in the encoder cache.
+    pub serial: u64,
+}
+
+impl Scan {
+    pub fn key(&self, slice: usize) -> String {
+        format!("{}#{}#{}", self.serial, self.name, slice)
+    }
+}
+
+/// Read one file (NIfTI, DICOM, NPY, PNG) or several files of one DICOM series.
+pub fn read(files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
+    let options = io::ReadOptions::default();
+    let (name, loaded) = match files.len() {
+        0 => return Err("no file given".into()),
+        1 => {
+            let (name, bytes) = files.into_iter().next().unwrap();
+            let l = io::read_volume_bytes_with(&name, &bytes, &options).map_err(|e| e.to_string())?;
+            (name, l)
+        }
+        n => {
+            let name = format!("{} (+{} files)", files[0].0, n - 1);
+            (name, io::read_dicom_series_with(files, &options).map_err(|e| e.to_string())?)
+        }
+    };
+    Ok(Scan { name, volume: Rc::new(loaded.volume), notes: loaded.notes, serial })
+}

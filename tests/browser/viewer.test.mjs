@@ -1,0 +1,98 @@
+// The viewer end to end, once with a WebGPU adapter and once without (CPU fallback): load,
+// change slice, zoom to a non-integer scale, compare the decoded pixels with the native engine,
+// check that nothing left the origin, save a screenshot, and show a bad file's error.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { serve, launch, writeTestNifti, readNpy, coordsr, shots, root } from './harness.mjs';
+
+const WEIGHTS = path.join(root, 'static/weights/coord.csrw');
+const TIMEOUT = 600_000;
+
+/** Wait for a complete frame that satisfies `pred`. */
+async function frame(page, pred, what) {
+  await page.waitForFunction(`(() => { const f = window.coordsrFrame; return f && (${pred}); })()`, null, { timeout: TIMEOUT, polling: 250 })
+    .catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
+  return page.evaluate(() => { const f = window.coordsrFrame; return { ...f, data: Array.from(f.data) }; });
+}
+
+for (const webgpu of [true, false]) {
+  const tier = webgpu ? 'webgpu' : 'cpu';
+  test(`viewer (${tier})`, { timeout: TIMEOUT }, async () => {
+    const server = await serve();
+    const browser = await launch(webgpu);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `coordsr-e2e-${tier}-`));
+    try {
+      const page = await browser.newPage({ viewport: { width: 560, height: 420 }, deviceScaleFactor: 1 });
+      const requests = [];
+      page.on('request', (r) => requests.push(r.url()));
+      const logs = [];
+      page.on('console', (m) => logs.push(m.text()));
+      await page.goto(server.origin + '/');
+
+      // The bundled sample decodes with coord on the expected backend.
+      await frame(page, "f.method === 'coord'", 'the sample');
+      const status = await page.textContent('[data-testid=status]');
+      assert.match(status, webgpu ? /WebGPU/ : /CPU fallback/, status);
+
+      // Open a multi-slice volume, go one slice down, zoom to a non-integer scale.
+      const vol = path.join(tmp, 'phantom.nii');
+      writeTestNifti(vol);
+      await page.setInputFiles('[data-testid=file]', vol);
+      await frame(page, 'f.width > 0 && f.slice === 2', 'the phantom');
+      await page.focus('.app');
+      await page.keyboard.press('ArrowDown');
+      const zoom = 1.37;
+      await page.$eval('[data-testid=zoom]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, Math.log2(zoom));
+      const f = await frame(page, `f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-3`, 'slice 3 at 1.37×');
+
+      // The decoded image has the canvas's backing size.
+      const canvas = await page.$eval('[data-testid=viewport]', (c) => ({ w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight, dpr: devicePixelRatio }));
+      assert.equal(canvas.w, f.width);
+      assert.equal(canvas.h, f.height);
+      assert.equal(f.width, Math.round(canvas.cw * canvas.dpr));
+      assert.equal(f.height, Math.round(canvas.ch * canvas.dpr));
+
+      // Same pixels as the native engine for the same slice, view and weights.
+      const ref = path.join(tmp, 'ref.npy');
+      execFileSync(coordsr, ['render', vol, '--slice', '3', '--method', 'coord', '--weights', WEIGHTS,
+        '--width', String(f.width), '--height', String(f.height), '--center', `${f.centerX},${f.centerY}`,
+        '--zoom', String(f.zoom), '-o', ref]);
+      const native = readNpy(ref);
+      assert.deepEqual(native.shape, [f.height, f.width]);
+      let lo = Infinity, hi = -Infinity, worst = 0, shown = 0;
+      for (let i = 0; i < native.data.length; i++) {
+        const a = native.data[i], b = f.data[i];
+        if (Number.isNaN(a) || b === null || Number.isNaN(b)) {
+          assert.ok(Number.isNaN(a) && (b === null || Number.isNaN(b)), `background differs at ${i}`);
+          continue;
+        }
+        lo = Math.min(lo, a); hi = Math.max(hi, a); shown++;
+        worst = Math.max(worst, Math.abs(a - b));
+      }
+      assert.ok(shown > 1000, `only ${shown} pixels show the slice`);
+      assert.ok(worst <= 1e-3 * (hi - lo), `max |browser − native| = ${worst} for range ${hi - lo}`);
+
+      fs.mkdirSync(shots, { recursive: true });
+      await page.screenshot({ path: path.join(shots, `viewer-${tier}.png`) });
+
+      // A bad file: a clear message naming it, and the viewer keeps what it had.
+      const bad = path.join(tmp, 'notes.nii');
+      fs.writeFileSync(bad, 'this is not an image');
+      await page.setInputFiles('[data-testid=file]', bad);
+      await page.waitForSelector('[data-testid=error]:not([hidden])', { timeout: 30_000 });
+      assert.match(await page.textContent('[data-testid=error]'), /notes\.nii/);
+      assert.equal(await page.evaluate(() => window.coordsrFrame.slice), 3);
+
+      // Medical data stays local: every request went to our own origin.
+      const foreign = requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
+      assert.deepEqual(foreign, []);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}
