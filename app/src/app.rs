@@ -26,7 +26,7 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     resp.binary().await.map_err(|e| format!("{url}: {e}"))
 }
 
-fn query_param(name: &str) -> Option<String> {
+pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     search.trim_start_matches('?').split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
@@ -39,6 +39,9 @@ pub fn App() -> impl IntoView {
     let state = ViewerState::new();
     provide_context(state);
 
+    if let Some(m) = query_param("method").as_deref().and_then(crate::decoder::Method::from_key) {
+        state.method.set(m);
+    }
     spawn_local(async move {
         let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
         state.status.update(|s| s.backend = tier.describe());

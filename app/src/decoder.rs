@@ -96,6 +96,10 @@ impl Decoder {
         }
     }
 
+    pub fn tier_is_gpu(&self) -> bool {
+        matches!(self.tier, Tier::WebGpu { .. })
+    }
+
     pub fn available(&self, m: Method) -> bool {
         match m {
             Method::Coord => self.coord.is_some(),

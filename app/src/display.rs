@@ -28,16 +28,52 @@ impl Window {
         Window { center: lo + width / 2.0, width }
     }
 
-    /// Grey level 0–255 of an intensity.
-    #[inline]
-    pub fn grey(&self, v: f32) -> u8 {
-        let t = (v - (self.center - self.width / 2.0)) / self.width;
-        (t.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// The colour of a window position `t` in [0, 1]: grey, or "hot" (as `shaders/display.wgsl`).
+#[inline]
+pub fn colour(t: f32, colormap: u32) -> [u8; 3] {
+    let c = |x: f32| (x.clamp(0.0, 1.0) * 255.0).round() as u8;
+    if colormap == 1 { [c(3.0 * t), c(3.0 * t - 1.0), c(3.0 * t - 2.0)] } else { [c(t); 3] }
+}
+
+/// Where frames go: the WebGPU display on the WebGPU tier, a 2D context otherwise. Decided once
+/// per canvas (a canvas keeps the first kind of context it gives out).
+pub enum Screen {
+    Gpu(crate::gpu_display::GpuDisplay),
+    Canvas2d(HtmlCanvasElement),
+}
+
+impl Screen {
+    pub async fn new(canvas: HtmlCanvasElement, webgpu: bool) -> (Screen, Option<String>) {
+        if webgpu {
+            match crate::gpu_display::GpuDisplay::new(canvas.clone()).await {
+                Ok(g) => return (Screen::Gpu(g), None),
+                Err(e) => return (Screen::Canvas2d(canvas), Some(format!("WebGPU display failed ({e}); drawing with Canvas 2D"))),
+            }
+        }
+        (Screen::Canvas2d(canvas), None)
+    }
+
+    pub fn show(&mut self, image: &Image, window: Window, colormap: u32) {
+        match self {
+            Screen::Gpu(g) => g.show(image, window, colormap),
+            Screen::Canvas2d(c) => {
+                let _ = draw(c, image, window, colormap);
+            }
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Screen::Gpu(_) => "WebGPU display",
+            Screen::Canvas2d(_) => "Canvas 2D display",
+        }
     }
 }
 
 /// Draw `image` (the canvas's backing size) with `window` through a 2D context.
-pub fn draw(canvas: &HtmlCanvasElement, image: &Image, window: Window) -> Result<(), String> {
+pub fn draw(canvas: &HtmlCanvasElement, image: &Image, window: Window, colormap: u32) -> Result<(), String> {
     if canvas.width() as usize != image.width || canvas.height() as usize != image.height {
         canvas.set_width(image.width as u32);
         canvas.set_height(image.height as u32);
@@ -53,8 +89,9 @@ pub fn draw(canvas: &HtmlCanvasElement, image: &Image, window: Window) -> Result
         if v.is_nan() {
             px.copy_from_slice(&[17, 17, 17, 255]);
         } else {
-            let g = window.grey(*v);
-            px.copy_from_slice(&[g, g, g, 255]);
+            let t = (v - (window.center - window.width / 2.0)) / window.width;
+            let [r, g, b] = colour(t, colormap);
+            px.copy_from_slice(&[r, g, b, 255]);
         }
     }
     let data = ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), image.width as u32, image.height as u32)

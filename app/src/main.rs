@@ -4,6 +4,7 @@ mod app;
 mod components;
 mod decoder;
 mod display;
+mod gpu_display;
 mod scan;
 mod state;
 mod tier;

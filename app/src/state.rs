@@ -16,6 +16,8 @@ pub struct ViewerState {
     /// Slice coordinate at the centre of the viewport.
     pub center: RwSignal<[f64; 2]>,
     pub window: RwSignal<Window>,
+    /// 0 grey, 1 hot.
+    pub colormap: RwSignal<u32>,
     pub method: RwSignal<Method>,
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
     /// Viewport size in CSS pixels.
@@ -41,6 +43,7 @@ impl ViewerState {
             zoom: RwSignal::new(1.0),
             center: RwSignal::new([0.0, 0.0]),
             window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
+            colormap: RwSignal::new(0),
             method: RwSignal::new(Method::Coord),
             decoder: RwSignal::new_local(None),
             viewport: RwSignal::new((800.0, 600.0)),

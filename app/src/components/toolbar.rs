@@ -69,6 +69,13 @@ pub fn Toolbar() -> impl IntoView {
                 </select>
                 <span class="value">{move || { let w = state.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
             </label>
+            <label>
+                "colour "
+                <select data-testid="colormap" on:change=move |ev| state.colormap.set(if event_target_value(&ev) == "hot" { 1 } else { 0 })>
+                    <option value="grey">"grey"</option>
+                    <option value="hot">"hot"</option>
+                </select>
+            </label>
         </div>
     }
 }

@@ -2,7 +2,7 @@
 //! mouse, wheel and keyboard.
 
 use crate::decoder::{Decoder, Frame};
-use crate::display;
+use crate::display::Screen;
 use crate::state::{Status, ViewerState};
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -38,6 +38,7 @@ pub fn Viewport() -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let canvas = NodeRef::<Canvas>::new();
     let last: Rc<RefCell<Option<coordsr::image::Image>>> = Rc::new(RefCell::new(None));
+    let screen: Rc<RefCell<Option<Screen>>> = Rc::new(RefCell::new(None));
 
     // Track the canvas's CSS size.
     let measure = move || {
@@ -55,6 +56,7 @@ pub fn Viewport() -> impl IntoView {
     // Decode whenever what is shown changes; draw partial frames as they arrive.
     {
         let last = last.clone();
+        let screen = screen.clone();
         Effect::new(move |_| {
             let (Some(scan), Some(decoder)) = (state.scan.get(), state.decoder.get()) else { return };
             let slice_index = state.slice.get().min(scan.volume.depth() - 1);
@@ -65,22 +67,32 @@ pub fn Viewport() -> impl IntoView {
             let key = scan.key(slice_index);
             let generation = decoder.begin();
             let last = last.clone();
-            let window = state.window.get_untracked();
-            // Immediate bicubic preview, unless the previous frame is the same view.
-            if method != crate::decoder::Method::Nearest {
-                let preview = Decoder::bicubic(&slice, &view);
-                let _ = display::draw(&c, &preview, window);
-                *last.borrow_mut() = Some(preview);
-            }
+            let screen = screen.clone();
             state.status.update(|s| {
                 s.busy = true;
                 s.output = (view.width, view.height);
             });
             spawn_local(async move {
+                if screen.borrow().is_none() {
+                    // The WGSL display is opt-in (`?display=webgpu`) until it can be verified here: headless
+                    // Chromium's screenshots do not capture WebGPU canvases, not even a plain clear.
+                    let webgpu_display = decoder.tier_is_gpu() && crate::app::query_param("display").as_deref() == Some("webgpu");
+                    let (s, warning) = Screen::new(c.clone(), webgpu_display).await;
+                    if warning.is_some() {
+                        state.error.set(warning);
+                    }
+                    *screen.borrow_mut() = Some(s);
+                }
                 let draw = |f: &Frame| {
-                    let _ = display::draw(&c, &f.image, state.window.get_untracked());
+                    if let Some(s) = screen.borrow_mut().as_mut() {
+                        s.show(&f.image, state.window.get_untracked(), state.colormap.get_untracked());
+                    }
                     *last.borrow_mut() = Some(f.image.clone());
                 };
+                // Immediate bicubic preview while a learned decoder works.
+                if matches!(method, crate::decoder::Method::Coord | crate::decoder::Method::Conv) {
+                    draw(&Frame { image: Decoder::bicubic(&slice, &view), millis: 0.0 });
+                }
                 let frame = decoder.decode(generation, &key, &slice, &view, method, draw).await;
                 if let Some(f) = frame {
                     draw(&f);
@@ -91,7 +103,12 @@ pub fn Viewport() -> impl IntoView {
                             output: (view.width, view.height),
                             millis: f.millis,
                             busy: false,
-                            note: format!("{} at {:.2}× of the slice", method.label(), view.zoom),
+                            note: format!(
+                                "{} at {:.2}× of the slice · {}",
+                                method.label(),
+                                view.zoom,
+                                screen.borrow().as_ref().map_or("", |s| s.kind())
+                            ),
                         }
                     });
                 }
@@ -102,10 +119,11 @@ pub fn Viewport() -> impl IntoView {
     // Window/level changes only redraw.
     {
         let last = last.clone();
+        let screen = screen.clone();
         Effect::new(move |_| {
-            let w = state.window.get();
-            if let (Some(c), Some(img)) = (canvas.get_untracked(), last.borrow().as_ref()) {
-                let _ = display::draw(&c, img, w);
+            let (w, cmap) = (state.window.get(), state.colormap.get());
+            if let (Some(s), Some(img)) = (screen.borrow_mut().as_mut(), last.borrow().as_ref()) {
+                s.show(img, w, cmap);
             }
         });
     }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Build the viewer and run its end-to-end tests in headless Chromium, with a WebGPU adapter
+# (SwiftShader) and without one (CPU fallback). Screenshots go to target/screenshots/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh --web
+cargo build --release --locked --bin coordsr
+trunk build --release --offline
+(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test --test-concurrency=1)
