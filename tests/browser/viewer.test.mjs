@@ -14,12 +14,14 @@ const TIMEOUT = 600_000;
 
 /** Wait for a complete frame that satisfies `pred`. */
 async function frame(page, pred, what) {
+  console.log(`# waiting for ${what}`);
   await page.waitForFunction(`(() => { const f = window.coordsrFrame; return f && (${pred}); })()`, null, { timeout: TIMEOUT, polling: 250 })
     .catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
   return page.evaluate(() => { const f = window.coordsrFrame; return { ...f, data: Array.from(f.data) }; });
 }
 
-for (const webgpu of [true, false]) {
+const tiers = process.env.COORDSR_TIERS ? process.env.COORDSR_TIERS.split(',') : ['webgpu', 'cpu'];
+for (const webgpu of tiers.map((t) => t === 'webgpu')) {
   const tier = webgpu ? 'webgpu' : 'cpu';
   test(`viewer (${tier})`, { timeout: TIMEOUT }, async () => {
     const server = await serve();
