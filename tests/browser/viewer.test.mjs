@@ -47,13 +47,15 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       await frame(page, 'f.width > 0 && f.slice === 2', 'the phantom');
       await page.focus('.app');
       await page.keyboard.press('ArrowDown');
-      const zoom = 1.37;
-      await page.$eval('[data-testid=zoom]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, Math.log2(zoom));
-      await frame(page, `f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-3`, 'the bicubic view');
+      // The slider moves in steps of 0.01 in log2(zoom): 2^0.45 ≈ 1.366×, a non-integer scale.
+      const step = 0.45;
+      const zoom = 2 ** step;
+      await page.$eval('[data-testid=zoom]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, step);
+      await frame(page, `f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-6`, 'the bicubic view');
       // Only now the coordinate decoder: one decode of a small view (software WebGPU is slow).
       const t0 = Date.now();
       await page.selectOption('[data-testid=method]', 'coord');
-      const f = await frame(page, `f.method === 'coord' && f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-3`, 'slice 3 at 1.37×');
+      const f = await frame(page, `f.method === 'coord' && f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-6`, 'slice 3 at 1.366×');
       console.log(`# ${tier}: coord decode of ${f.width}×${f.height} took ${Date.now() - t0} ms (page says ${f.millis.toFixed(0)} ms)`);
 
       // The decoded image has the canvas's backing size.

@@ -49,9 +49,19 @@ pub fn Viewport() -> impl IntoView {
             }
         }
     };
-    Effect::new(move |_| measure());
-    // The viewport lives as long as the page, and so does its resize listener.
-    gloo::events::EventListener::new(&web_sys::window().unwrap(), "resize", move |_| measure()).forget();
+    // Re-measure whenever the canvas's box changes (window resize, but also the status line or
+    // an error banner wrapping differently): decodes must match the pixels actually shown.
+    Effect::new(move |_| {
+        let Some(c) = canvas.get() else { return };
+        measure();
+        let cb = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| measure());
+        if let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
+            observer.observe(&c);
+            // The viewport lives as long as the page, and so do its observer and callback.
+            std::mem::forget(observer);
+        }
+        cb.forget();
+    });
 
     // Decode whenever what is shown changes; draw partial frames as they arrive.
     {
