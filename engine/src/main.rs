@@ -161,7 +161,7 @@ enum Command {
         #[arg(long)]
         height: usize,
         /// Slice coordinate at the viewport centre, X,Y.
-        #[arg(long, value_delimiter = ',', num_args = 2, allow_negative_numbers = true)]
+        #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
         center: Vec<f64>,
         /// Display pixels per slice pixel (including the device pixel ratio).
         #[arg(long)]
@@ -444,6 +444,9 @@ fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Render { input, slice, method, weights, width, height, center, zoom, output } => {
+            if center.len() != 2 {
+                return Err("--center takes X,Y".into());
+            }
             if !(zoom.is_finite() && zoom > 0.0) || width == 0 || height == 0 || width * height > 64 << 20 {
                 return Err("--zoom must be positive and the viewport between 1 and 64 Mpixels".into());
             }
