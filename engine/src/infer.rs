@@ -105,11 +105,8 @@ impl SrModel {
             let data = self.decode_coords(&enc, &grid.hr_coords(), grid.cell(), DEFAULT_CHUNK);
             Image::new(grid.x.hr, grid.y.hr, data)
         } else {
-            let out = enc.conv_out.expect("conv output");
-            let (w2, h2) = (CONV_SCALE * lr.width, CONV_SCALE * lr.height);
-            let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
-            let x2 = Image::new(w2, h2, data.into_iter().map(|v| v * enc.unit).collect());
-            if (grid.x.hr, grid.y.hr) == (w2, h2) {
+            let x2 = self.conv_x2(&enc);
+            if (grid.x.hr, grid.y.hr) == (x2.width, x2.height) {
                 x2
             } else {
                 let coords = grid.hr_coords();
@@ -120,6 +117,13 @@ impl SrModel {
 }
 
 impl SrModel {
+    /// The conv decoder's ×2 output of an encoded slice, in scanner units (native read-back).
+    pub fn conv_x2(&self, enc: &Encoded) -> Image {
+        let out = enc.conv_out.clone().expect("encoded by a conv model");
+        let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
+        Image::new(CONV_SCALE * enc.width, CONV_SCALE * enc.height, data.into_iter().map(|v| v * enc.unit).collect())
+    }
+
     /// Render a viewer view of `slice` natively, exactly as the web viewer computes it: coord
     /// queries at the view's pixel centres with the view's cell, or conv ×2 resampled.
     pub fn render_view(&self, slice: &Image, view: &crate::view::View, device: &Device) -> Image {
@@ -127,9 +131,7 @@ impl SrModel {
         if self.is_coord() {
             view.render(slice.width, slice.height, |c| self.decode_coords(&enc, c, view.cell(), DEFAULT_CHUNK))
         } else {
-            let out = enc.conv_out.clone().expect("conv output");
-            let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
-            let x2 = Image::new(CONV_SCALE * slice.width, CONV_SCALE * slice.height, data.into_iter().map(|v| v * enc.unit).collect());
+            let x2 = self.conv_x2(&enc);
             view.render(slice.width, slice.height, |c| c.iter().map(|p| conv_at(&x2, *p)).collect())
         }
     }

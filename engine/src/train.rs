@@ -386,9 +386,7 @@ pub fn train(
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let io_err = |p: &Path, e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
 
-    // Seed the backend's generator too, so initial weights are reproducible.
-    device.seed(config.seed);
-    let mut model = config.model.init(device);
+    let mut model = config.model.init_seeded(device, config.seed);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     let mut state = TrainState {
         step: 0,

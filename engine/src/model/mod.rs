@@ -45,7 +45,37 @@ impl ModelConfig {
         }
     }
 
+    /// Initialise with the backend's generator seeded first, so the initial weights are the
+    /// same on every run.
+    pub fn init_seeded(&self, device: &Device, seed: u64) -> SrModel {
+        self.init_locked(device, Some(seed))
+    }
+
     pub fn init(&self, device: &Device) -> SrModel {
+        self.init_locked(device, None)
+    }
+
+    /// The backend's generator is process-wide: seeding and drawing the initial weights happen
+    /// under one lock, and every parameter is initialised inside it (they are lazy otherwise), so a
+    /// model initialised on another thread cannot draw from a seeded sequence in between.
+    fn init_locked(&self, device: &Device, seed: Option<u64>) -> SrModel {
+        static INIT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(seed) = seed {
+            device.seed(seed);
+        }
+        let model = self.build(device);
+        struct Touch;
+        impl burn::module::ModuleVisitor for Touch {
+            fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+                let _ = param.val();
+            }
+        }
+        model.visit(&mut Touch);
+        model
+    }
+
+    fn build(&self, device: &Device) -> SrModel {
         let c = self.encoder.channels;
         SrModel {
             encoder: self.encoder.init(device),
