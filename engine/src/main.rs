@@ -94,6 +94,9 @@ enum Command {
         /// Continue the run in --out where it stopped.
         #[arg(long)]
         resume: bool,
+        /// End this session at this step, keeping the --steps schedule (continue later with --resume).
+        #[arg(long)]
+        stop_at: Option<usize>,
     },
     /// Evaluate bicubic, zero-fill and trained weights on the test (and out-of-distribution) scans.
     Eval {
@@ -289,7 +292,7 @@ fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Train {
             decoder, out, lambda, denoiser, sigma, ld_norm, scales, steps, batch, channels, blocks, hidden, val_every, patience,
-            train_slices, val_slices, seed, data, resume,
+            train_slices, val_slices, seed, data, resume, stop_at,
         } => {
             let mut c = match decoder {
                 Decoder::Coord => TrainConfig::coord_default(),
@@ -324,7 +327,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let td = TrainData::load(&root, &c)?;
             let dev = device(cli.backend)?.autodiff();
             let pb = bar(c.steps as u64, "train");
-            let state = train::train(&c, &td, &out, &dev, resume, |e| match e {
+            let state = train::train(&c, &td, &out, &dev, resume, stop_at, |e| match e {
                 Event::Loaded { train_slices, val_slices } => {
                     pb.println(format!("{train_slices} training slices, {val_slices} validation slices"))
                 }

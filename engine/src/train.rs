@@ -373,12 +373,17 @@ fn git_commit() -> Option<String> {
 }
 
 /// Train (or resume) into `dir`. `device` must have autodiff enabled.
+///
+/// `stop_at` ends this session at that step (validated and checkpointed there) without changing
+/// the schedule, so equal-budget comparisons of runs with the same `steps` stay possible and a
+/// later `resume` continues the same cosine curve.
 pub fn train(
     config: &TrainConfig,
     data: &TrainData,
     dir: &Path,
     device: &Device,
     resume: bool,
+    stop_at: Option<usize>,
     mut on_event: impl FnMut(Event),
 ) -> Result<TrainState, String> {
     config.validate()?;
@@ -432,7 +437,8 @@ pub fn train(
     let started = Instant::now();
     let elapsed_before = state.elapsed_s;
     let (mut loss_acc, mut l1_acc, mut ld_acc, mut n_acc) = (0.0, 0.0, 0.0, 0.0);
-    while state.step < config.steps && !state.stopped_early {
+    let last = config.steps.min(stop_at.unwrap_or(usize::MAX));
+    while state.step < last && !state.stopped_early {
         let batch = sample_batch(config, data, &mut state.rng);
         let p = config.patch;
         let input = Tensor::<4>::from_data(TensorData::new(batch.lr.clone(), [config.batch, 1, p, p]), device);
@@ -477,7 +483,7 @@ pub fn train(
         n_acc += 1.0;
         on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value });
 
-        if state.step % config.val_every == 0 || state.step == config.steps {
+        if state.step % config.val_every == 0 || state.step == last {
             let valid = model.valid();
             let (vif, psnr) = validate(&valid, config, data, &device.clone().inner());
             state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
@@ -589,7 +595,7 @@ mod tests {
     fn run(config: &TrainConfig, name: &str) -> (TrainState, String) {
         let dir = std::env::temp_dir().join(format!("coordsr-train-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let state = train(config, &phantoms(), &dir, &Device::flex().autodiff(), false, |_| {}).unwrap();
+        let state = train(config, &phantoms(), &dir, &Device::flex().autodiff(), false, None, |_| {}).unwrap();
         let log = std::fs::read_to_string(RunDir(dir.clone()).log()).unwrap();
         write_curve(&dir).unwrap();
         assert!(RunDir(dir).best().exists());
@@ -608,6 +614,24 @@ mod tests {
             assert_eq!(strip(&log_a), strip(&log_b));
             assert_eq!(a.best_vif, b.best_vif);
         }
+    }
+
+    #[test]
+    fn stopping_and_resuming_continues_the_same_run() {
+        let c = tiny(false);
+        let (full, log_full) = run(&c, "full");
+        let dir = std::env::temp_dir().join(format!("coordsr-train-{}-split", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let dev = Device::flex().autodiff();
+        let first = train(&c, &phantoms(), &dir, &dev, false, Some(2), |_| {}).unwrap();
+        assert_eq!(first.step, 2);
+        let second = train(&c, &phantoms(), &dir, &dev, true, None, |_| {}).unwrap();
+        assert_eq!(second.step, 3);
+        // Validation metrics at step 3 (columns 6 and 7) match the uninterrupted run.
+        let metrics = |l: &str| l.lines().last().unwrap().split(',').skip(5).take(2).map(String::from).collect::<Vec<_>>();
+        let log_split = std::fs::read_to_string(RunDir(dir).log()).unwrap();
+        assert_eq!(metrics(&log_full), metrics(&log_split));
+        assert_eq!(full.best_vif.max(first.best_vif), second.best_vif);
     }
 
     #[test]
