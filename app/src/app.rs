@@ -3,8 +3,9 @@
 use crate::components::file_open::{open_files, FileOpen};
 use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
-use crate::components::viewport::Viewport;
-use crate::decoder::Decoder;
+use crate::components::metrics_panel::MetricsPanel;
+use crate::components::pane::Pane;
+use crate::decoder::{Decoder, Method};
 use crate::display::Window;
 use crate::scan;
 use crate::state::ViewerState;
@@ -39,12 +40,31 @@ pub fn App() -> impl IntoView {
     let state = ViewerState::new();
     provide_context(state);
 
-    if let Some(m) = query_param("method").as_deref().and_then(crate::decoder::Method::from_key) {
-        state.method.set(m);
+    // Deep-linkable settings: ?method=, ?compare=, ?simulate=.
+    if let Some(m) = query_param("method").as_deref().and_then(Method::from_key) {
+        state.methods[0].set(m);
     }
+    if let Some(m) = query_param("compare").as_deref().and_then(Method::from_key) {
+        state.methods[1].set(m);
+        state.split.set(true);
+    }
+    if let Some(f) = query_param("simulate").and_then(|f| f.parse::<f64>().ok()).filter(|f| *f >= 1.0) {
+        state.simulate.set(Some(f));
+    }
+    // The ground truth exists only in the simulated mode.
+    Effect::new(move |_| {
+        if state.simulate.get().is_none() {
+            for m in state.methods {
+                if m.get_untracked() == Method::Truth {
+                    m.set(Method::Nearest);
+                }
+            }
+        }
+    });
+    crate::simulation::run(state);
     spawn_local(async move {
         let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
-        state.status.update(|s| s.backend = tier.describe());
+        state.backend.set(tier.describe());
         let mut models = Vec::new();
         for url in [COORD_WEIGHTS, CONV_WEIGHTS] {
             let loaded = match fetch_bytes(url).await {
@@ -109,7 +129,8 @@ pub fn App() -> impl IntoView {
                 <FileOpen />
             </header>
             <Toolbar />
-            <main><Viewport /></main>
+            <main class="panes"><Pane index=0 /><Pane index=1 /></main>
+            <MetricsPanel />
             <StatusBar />
             <footer>
                 {move || state.scan.with(|s| s.as_ref().map(|s| {

@@ -6,6 +6,7 @@ mod decoder;
 mod display;
 mod gpu_display;
 mod scan;
+mod simulation;
 mod state;
 mod tier;
 

@@ -3,6 +3,7 @@
 use crate::decoder::{Decoder, Method};
 use crate::display::Window;
 use crate::scan::Scan;
+use crate::simulation::Simulation;
 use coordsr::view::View;
 use leptos::prelude::*;
 use std::rc::Rc;
@@ -18,20 +19,31 @@ pub struct ViewerState {
     pub window: RwSignal<Window>,
     /// 0 grey, 1 hot.
     pub colormap: RwSignal<u32>,
-    pub method: RwSignal<Method>,
+    /// The method of each pane (left, right).
+    pub methods: [RwSignal<Method>; 2],
+    /// Side-by-side: the right pane is shown, with zoom, pan and window shared.
+    pub split: RwSignal<bool>,
+    /// Simulated low-res mode: the slice is degraded by this factor (k-space truncation) and
+    /// every method reconstructs it on the original grid, scored against the slice.
+    pub simulate: RwSignal<Option<f64>>,
+    pub simulation: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
-    /// Viewport size in CSS pixels.
+    /// Size of one pane in CSS pixels (both panes have the same).
     pub viewport: RwSignal<(f64, f64)>,
-    pub status: RwSignal<Status>,
+    /// The tier, in words ("WebGPU (…)" or "CPU fallback (…)").
+    pub backend: RwSignal<String>,
+    pub status: RwSignal<[Status; 2]>,
     pub error: RwSignal<Option<String>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Status {
-    pub backend: String,
     pub output: (usize, usize),
     pub millis: f64,
     pub busy: bool,
+    /// Fraction of the current decode done.
+    pub done: f64,
+    pub method: String,
     pub note: String,
 }
 
@@ -44,10 +56,14 @@ impl ViewerState {
             center: RwSignal::new([0.0, 0.0]),
             window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
             colormap: RwSignal::new(0),
-            method: RwSignal::new(Method::Coord),
+            methods: [RwSignal::new(Method::Coord), RwSignal::new(Method::Conv)],
+            split: RwSignal::new(false),
+            simulate: RwSignal::new(None),
+            simulation: RwSignal::new_local(None),
             decoder: RwSignal::new_local(None),
             viewport: RwSignal::new((800.0, 600.0)),
-            status: RwSignal::new(Status::default()),
+            backend: RwSignal::new(String::new()),
+            status: RwSignal::new(Default::default()),
             error: RwSignal::new(None),
         }
     }
@@ -86,6 +102,13 @@ impl ViewerState {
         self.scan.set(Some(scan));
         self.error.set(None);
         self.fit();
+    }
+
+    /// The slice on screen (clamped to the scan), tracked.
+    pub fn current_slice(&self) -> Option<(Scan, usize)> {
+        let scan = self.scan.get()?;
+        let i = self.slice.get().min(scan.volume.depth() - 1);
+        Some((scan, i))
     }
 
     pub fn step_slice(&self, delta: i64) {

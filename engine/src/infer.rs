@@ -97,22 +97,26 @@ impl SrModel {
     }
 
     /// Super-resolve one slice onto the reference grid of `grid`. Coord decodes the grid
-    /// directly; conv decodes ×2 and, where the grid is not exactly ×2, is resampled bicubically
-    /// from its ×2 output (it cannot do anything else: that is the point of the comparison).
+    /// directly; conv decodes ×2 and goes through [`conv_on_grid`].
     pub fn upscale(&self, lr: &Image, grid: &Grid, device: &Device) -> Image {
         let enc = self.encode(lr, device);
         if self.is_coord() {
             let data = self.decode_coords(&enc, &grid.hr_coords(), grid.cell(), DEFAULT_CHUNK);
             Image::new(grid.x.hr, grid.y.hr, data)
         } else {
-            let x2 = self.conv_x2(&enc);
-            if (grid.x.hr, grid.y.hr) == (x2.width, x2.height) {
-                x2
-            } else {
-                let coords = grid.hr_coords();
-                Image::new(grid.x.hr, grid.y.hr, coords.iter().map(|c| conv_at(&x2, *c)).collect())
-            }
+            conv_on_grid(self.conv_x2(&enc), grid)
         }
+    }
+}
+
+/// The conv decoder's ×2 output placed on the reference grid of `grid`: itself when the grid is
+/// exactly ×2, resampled bicubically otherwise (all conv can do at other scales; that is the
+/// point of the comparison).
+pub fn conv_on_grid(x2: Image, grid: &Grid) -> Image {
+    if (grid.x.hr, grid.y.hr) == (x2.width, x2.height) {
+        x2
+    } else {
+        Image::new(grid.x.hr, grid.y.hr, grid.hr_coords().iter().map(|c| conv_at(&x2, *c)).collect())
     }
 }
 

@@ -1,4 +1,6 @@
 pub mod file_open;
+pub mod method_select;
+pub mod metrics_panel;
+pub mod pane;
 pub mod status_bar;
 pub mod toolbar;
-pub mod viewport;

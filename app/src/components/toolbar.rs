@@ -2,6 +2,8 @@
 
 use crate::decoder::Method;
 use crate::display::Window;
+use crate::components::method_select::MethodSelect;
+use crate::simulation::FACTORS;
 use crate::state::ViewerState;
 use leptos::prelude::*;
 
@@ -40,11 +42,31 @@ pub fn Toolbar() -> impl IntoView {
             <button on:click=move |_| state.zoom.set(1.0 / ViewerState::device_pixel_ratio()) title="One slice pixel per screen pixel (1)">"1:1"</button>
             <label>
                 "method "
-                <select data-testid="method" on:change=move |ev| {
-                    if let Some(m) = Method::from_key(&event_target_value(&ev)) { state.method.set(m) }
+                <MethodSelect index=0 />
+            </label>
+            <label title="Side by side: a second pane with synced zoom, pan and window">
+                "compare "
+                <select data-testid="compare" on:change=move |ev| {
+                    match Method::from_key(&event_target_value(&ev)) {
+                        Some(m) => { state.methods[1].set(m); state.split.set(true) }
+                        None => state.split.set(false),
+                    }
                 }>
+                    <option value="off" selected=move || !state.split.get()>"off"</option>
                     {Method::ALL.into_iter().map(|m| view! {
-                        <option value=m.key() selected=move || state.method.get() == m disabled=move || !available(m)>{m.label()}</option>
+                        <option value=m.key() selected=move || state.split.get() && state.methods[1].get() == m
+                            disabled=move || !available(m) || (m == Method::Truth && state.simulate.get().is_none())>{m.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label title="Simulated low-res: degrade the slice by k-space truncation, reconstruct on the original grid, score against it">
+                "simulate "
+                <select data-testid="simulate" on:change=move |ev| {
+                    state.simulate.set(event_target_value(&ev).parse::<f64>().ok());
+                }>
+                    <option value="off" selected=move || state.simulate.get().is_none()>"off"</option>
+                    {FACTORS.into_iter().map(|f| view! {
+                        <option value=f.to_string() selected=move || state.simulate.get() == Some(f)>{format!("{f}× low-res")}</option>
                     }).collect_view()}
                 </select>
             </label>
@@ -79,3 +101,4 @@ pub fn Toolbar() -> impl IntoView {
         </div>
     }
 }
+

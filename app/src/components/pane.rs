@@ -1,7 +1,7 @@
-//! The canvas: decodes the visible region at the exact backing resolution and handles the
-//! mouse, wheel and keyboard.
+//! An image pane: decodes the visible region at the exact backing resolution and handles the
+//! mouse and wheel.
 
-use crate::decoder::{Decoder, Frame};
+use crate::decoder::{Decoder, Frame, Lane};
 use crate::display::Screen;
 use crate::state::{Status, ViewerState};
 use leptos::html::Canvas;
@@ -10,17 +10,20 @@ use leptos::task::spawn_local;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use coordsr::view::View;
 use web_sys::{PointerEvent, WheelEvent};
 
-/// The last complete frame, on `window.coordsrFrame`, for end-to-end tests and for anyone who
-/// wants the decoded floats (e.g. from the browser console): values, size, view and method.
-fn publish(frame: &Frame, view: &coordsr::view::View, slice: usize, method: &str) {
+/// The last complete frame of each pane, on `window.coordsrFrames[pane]` (and the left one on
+/// `window.coordsrFrame`), for end-to-end tests and for anyone who wants the decoded floats
+/// (e.g. from the browser console): values, size, view, method and mode.
+fn publish(pane: usize, frame: &Frame, view: &View, slice: usize, method: &str, simulate: Option<f64>) {
     use wasm_bindgen::JsValue;
     let Some(w) = web_sys::window() else { return };
     let o = js_sys::Object::new();
     let set = |k: &str, v: JsValue| {
         let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
     };
+    set("pane", (pane as f64).into());
     set("width", (view.width as f64).into());
     set("height", (view.height as f64).into());
     set("centerX", view.center[0].into());
@@ -28,17 +31,30 @@ fn publish(frame: &Frame, view: &coordsr::view::View, slice: usize, method: &str
     set("zoom", view.zoom.into());
     set("slice", (slice as f64).into());
     set("method", method.into());
+    set("simulate", simulate.map_or(JsValue::NULL, JsValue::from));
     set("millis", frame.millis.into());
     set("data", js_sys::Float32Array::from(&frame.image.data[..]).into());
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrame"), &o);
+    let frames = js_sys::Reflect::get(&w, &JsValue::from_str("coordsrFrames"))
+        .ok()
+        .filter(|f| f.is_object())
+        .unwrap_or_else(|| js_sys::Array::new().into());
+    let _ = js_sys::Reflect::set(&frames, &JsValue::from_f64(pane as f64), &o);
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrames"), &frames);
+    if pane == 0 {
+        let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrame"), &o);
+    }
 }
 
+/// One image pane. Both panes share zoom, pan, window and slice through [`ViewerState`]; each
+/// has its own method, canvas, decode lane and status.
 #[component]
-pub fn Viewport() -> impl IntoView {
+pub fn Pane(index: usize) -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let canvas = NodeRef::<Canvas>::new();
     let last: Rc<RefCell<Option<coordsr::image::Image>>> = Rc::new(RefCell::new(None));
     let screen: Rc<RefCell<Option<Screen>>> = Rc::new(RefCell::new(None));
+    let lane = Rc::new(Lane::default());
+    let visible = move || index == 0 || state.split.get();
 
     // Track the canvas's CSS size.
     let measure = move || {
@@ -49,15 +65,15 @@ pub fn Viewport() -> impl IntoView {
             }
         }
     };
-    // Re-measure whenever the canvas's box changes (window resize, but also the status line or
-    // an error banner wrapping differently): decodes must match the pixels actually shown.
+    // Re-measure whenever the canvas's box changes (window resize, the other pane appearing, the
+    // status line or an error banner wrapping differently): decodes must match the pixels shown.
     Effect::new(move |_| {
         let Some(c) = canvas.get() else { return };
         measure();
         let cb = wasm_bindgen::closure::Closure::<dyn FnMut(js_sys::Array)>::new(move |_entries: js_sys::Array| measure());
         if let Ok(observer) = web_sys::ResizeObserver::new(cb.as_ref().unchecked_ref()) {
             observer.observe(&c);
-            // The viewport lives as long as the page, and so do its observer and callback.
+            // The pane lives as long as the page, and so do its observer and callback.
             std::mem::forget(observer);
         }
         cb.forget();
@@ -68,20 +84,22 @@ pub fn Viewport() -> impl IntoView {
         let last = last.clone();
         let screen = screen.clone();
         Effect::new(move |_| {
-            let (Some(scan), Some(decoder)) = (state.scan.get(), state.decoder.get()) else { return };
-            let slice_index = state.slice.get().min(scan.volume.depth() - 1);
+            if !visible() {
+                lane.begin();
+                return;
+            }
+            let (Some((scan, slice_index)), Some(decoder)) = (state.current_slice(), state.decoder.get()) else { return };
             let view = state.view();
-            let method = state.method.get();
+            let method = state.methods[index].get();
+            let simulate = state.simulate.get();
+            let simulation = simulate.and_then(|_| state.simulation.get());
             let Some(c) = canvas.get_untracked() else { return };
             let slice = scan.volume.slices[slice_index].clone();
             let key = scan.key(slice_index);
-            let generation = decoder.begin();
+            let generation = lane.begin();
             let last = last.clone();
             let screen = screen.clone();
-            state.status.update(|s| {
-                s.busy = true;
-                s.output = (view.width, view.height);
-            });
+            let lane = lane.clone();
             spawn_local(async move {
                 if screen.borrow().is_none() {
                     // The WGSL display is opt-in (`?display=webgpu`) until it can be verified here: headless
@@ -99,27 +117,61 @@ pub fn Viewport() -> impl IntoView {
                     }
                     *last.borrow_mut() = Some(f.image.clone());
                 };
-                // Immediate bicubic preview while a learned decoder works.
-                if matches!(method, crate::decoder::Method::Coord | crate::decoder::Method::Conv) {
-                    draw(&Frame { image: Decoder::bicubic(&slice, &view), millis: 0.0 });
+                let set_status = |st: Status| state.status.update(|s| s[index] = st);
+                if let Some(factor) = simulate {
+                    // Simulated low-res mode: show the reconstruction on the original grid, pixel for pixel.
+                    let sim = simulation.filter(|s| s.key == crate::simulation::key(&key, factor));
+                    let image = sim.as_ref().and_then(|s| s.image(method));
+                    let start = crate::decoder::now();
+                    let shown = view.nearest(image.as_deref().unwrap_or(&slice));
+                    let frame = Frame { image: shown, millis: crate::decoder::now() - start, done: 1.0 };
+                    draw(&frame);
+                    let pending = sim.as_ref().and_then(|s| s.pending).filter(|_| image.is_none());
+                    let lr = sim.as_ref().map_or(String::new(), |s| format!(" ({}×{} → {}×{})", s.lr_size.0, s.lr_size.1, slice.width, slice.height));
+                    set_status(Status {
+                        output: (view.width, view.height),
+                        millis: frame.millis,
+                        busy: image.is_none(),
+                        done: pending.map_or(0.0, |p| p.1),
+                        method: method.key().into(),
+                        note: if image.is_some() {
+                            format!("{} of the slice degraded {factor}× by k-space truncation{lr}, on the original grid", method.label())
+                        } else if !decoder.available(method) {
+                            format!("{} is not available", method.label())
+                        } else {
+                            format!("reconstructing with {} (showing the reference meanwhile)", method.label())
+                        },
+                    });
+                    if image.is_some() {
+                        publish(index, &frame, &view, slice_index, method.key(), Some(factor));
+                    }
+                    return;
                 }
-                let frame = decoder.decode(generation, &key, &slice, &view, method, draw).await;
+                set_status(Status { output: (view.width, view.height), busy: true, method: method.key().into(), ..Default::default() });
+                // Immediate bicubic preview while a learned decoder works.
+                if method.is_learned() {
+                    draw(&Frame { image: Decoder::bicubic(&slice, &view), millis: 0.0, done: 0.0 });
+                }
+                let progress = |f: &Frame| {
+                    draw(f);
+                    state.status.update(|s| s[index].done = f.done);
+                };
+                let frame = decoder.decode(&lane, generation, &key, &slice, &view, method, progress).await;
                 if let Some(f) = frame {
                     draw(&f);
-                    publish(&f, &view, slice_index, method.key());
-                    state.status.update(|s| {
-                        *s = Status {
-                            backend: decoder.tier.describe(),
-                            output: (view.width, view.height),
-                            millis: f.millis,
-                            busy: false,
-                            note: format!(
-                                "{} at {:.2}× of the slice · {}",
-                                method.label(),
-                                view.zoom,
-                                screen.borrow().as_ref().map_or("", |s| s.kind())
-                            ),
-                        }
+                    publish(index, &f, &view, slice_index, method.key(), None);
+                    set_status(Status {
+                        output: (view.width, view.height),
+                        millis: f.millis,
+                        busy: false,
+                        done: 1.0,
+                        method: method.key().into(),
+                        note: format!(
+                            "{} at {:.2}× of the slice · {}",
+                            method.label(),
+                            view.zoom,
+                            screen.borrow().as_ref().map_or("", |s| s.kind())
+                        ),
                     });
                 }
             });
@@ -183,7 +235,7 @@ pub fn Viewport() -> impl IntoView {
         let (u, v) = (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top());
         let factor = (-ev.delta_y() / 500.0).exp().clamp(0.5, 2.0);
         let (w, h) = state.viewport.get_untracked();
-        let view = coordsr::view::View {
+        let view = View {
             width: w as usize,
             height: h as usize,
             center: state.center.get_untracked(),
@@ -197,15 +249,27 @@ pub fn Viewport() -> impl IntoView {
     };
 
     view! {
+        <div class="pane" hidden=move || !visible()>
+        <span class="pane-label" data-testid=format!("pane-label-{index}")>{move || pane_label(state, index)}</span>
         <canvas
             node_ref=canvas
             class="viewport"
-            data-testid="viewport"
+            data-testid=if index == 0 { "viewport".to_string() } else { format!("viewport-{index}") }
             on:pointerdown=on_down
             on:pointermove=on_move
             on:pointerup=on_up
             on:contextmenu=|ev| ev.prevent_default()
             on:wheel=on_wheel
         ></canvas>
+        </div>
+    }
+}
+
+/// What a pane shows, named unless a reader study hides it.
+fn pane_label(state: ViewerState, index: usize) -> String {
+    let m = state.methods[index].get();
+    match state.simulate.get() {
+        Some(f) if m != crate::decoder::Method::Truth => format!("{} · from {f}× low-res", m.label()),
+        _ => m.label().to_string(),
     }
 }

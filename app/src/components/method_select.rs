@@ -1,0 +1,24 @@
+//! The method picker of one pane.
+
+use crate::decoder::Method;
+use crate::state::ViewerState;
+use leptos::prelude::*;
+
+/// The method of pane `index`. The ground truth is offered only in the simulated mode, where
+/// there is a low-res input to compare it with.
+#[component]
+pub fn MethodSelect(index: usize) -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
+    let signal = state.methods[index];
+    view! {
+        <select data-testid="method" on:change=move |ev| {
+            if let Some(m) = Method::from_key(&event_target_value(&ev)) { signal.set(m) }
+        }>
+            {Method::ALL.into_iter().map(|m| view! {
+                <option value=m.key() selected=move || signal.get() == m
+                    disabled=move || !available(m) || (m == Method::Truth && state.simulate.get().is_none())>{m.label()}</option>
+            }).collect_view()}
+        </select>
+    }
+}

@@ -1,0 +1,43 @@
+//! The live scores of the simulated low-res mode: every method against the slice on screen.
+
+use crate::decoder::Method;
+use crate::state::ViewerState;
+use leptos::prelude::*;
+
+#[component]
+pub fn MetricsPanel() -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    view! {
+        <div class="metrics" data-testid="metrics" hidden=move || state.simulate.get().is_none()>
+            {move || state.simulation.get().map(|sim| {
+                let rows = Method::RECONSTRUCTIONS.into_iter().filter_map(|m| {
+                    let score = sim.scores.iter().find(|(k, _)| *k == m).map(|(_, s)| s.clone());
+                    let pending = sim.pending.filter(|p| p.0 == m);
+                    let cells = match (score, pending) {
+                        (Some(Ok(s)), _) => [format!("{:.2}", s.psnr), format!("{:.4}", s.ssim), format!("{:.4}", s.vif)],
+                        (Some(Err(e)), _) => [e, String::new(), String::new()],
+                        (None, Some((_, done))) => [format!("running… {:.0} %", 100.0 * done), String::new(), String::new()],
+                        (None, None) if sim.pending.is_some() => ["waiting".into(), String::new(), String::new()],
+                        (None, None) => return None,
+                    };
+                    Some(view! {
+                        <tr data-method=m.key()>
+                            <th>{m.label()}</th>
+                            {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
+                        </tr>
+                    })
+                }).collect_view();
+                view! {
+                    <table>
+                        <caption>{format!(
+                            "slice degraded {}× (k-space truncation, {}×{} → {}×{}), reconstructed on the original grid; PSNR and SSIM over the slice's range",
+                            sim.factor, sim.lr_size.0, sim.lr_size.1, sim.truth.width, sim.truth.height
+                        )}</caption>
+                        <thead><tr><th>"method"</th><th>"PSNR (dB)"</th><th>"SSIM"</th><th>"VIF"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,112 @@
+//! Simulated low-res mode: degrade the slice on screen by a chosen factor (k-space truncation,
+//! the engine's `Degradation`), reconstruct it on the original grid with every method, and score
+//! each against the slice with the engine's PSNR / SSIM / VIF — live, in the page.
+//!
+//! One task per (slice, factor) fills a [`Simulation`] method by method (cheap ones first); panes
+//! and the metrics table only read it. A newer slice or factor makes the running task stale.
+
+use crate::decoder::{Lane, Method};
+use crate::state::ViewerState;
+use coordsr::degrade::Degradation;
+use coordsr::geometry::Grid;
+use coordsr::image::Image;
+use coordsr::metrics::{self, Metrics};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use std::rc::Rc;
+
+/// Factors offered in the toolbar.
+pub const FACTORS: [f64; 5] = [1.5, 2.0, 2.5, 3.0, 4.0];
+
+#[derive(Clone)]
+pub struct Simulation {
+    /// Slice key and factor this belongs to.
+    pub key: String,
+    pub factor: f64,
+    pub truth: Rc<Image>,
+    pub lr_size: (usize, usize),
+    pub recons: Vec<(Method, Rc<Image>)>,
+    pub scores: Vec<(Method, Result<Metrics, String>)>,
+    /// The method being reconstructed and its progress.
+    pub pending: Option<(Method, f64)>,
+}
+
+impl Simulation {
+    pub fn image(&self, m: Method) -> Option<Rc<Image>> {
+        if m == Method::Truth {
+            return Some(self.truth.clone());
+        }
+        self.recons.iter().find(|(k, _)| *k == m).map(|(_, i)| i.clone())
+    }
+}
+
+pub fn key(slice_key: &str, factor: f64) -> String {
+    format!("{slice_key}@{factor}")
+}
+
+/// Keep `state.simulation` in step with the slice on screen and the chosen factor.
+pub fn run(state: ViewerState) {
+    let lane = Rc::new(Lane::default());
+    Effect::new(move |_| {
+        let factor = state.simulate.get();
+        let decoder = state.decoder.get();
+        let current = state.current_slice();
+        let generation = lane.begin();
+        let (Some(factor), Some(decoder), Some((scan, index))) = (factor, decoder, current) else {
+            state.simulation.set(None);
+            return;
+        };
+        let truth = Rc::new(scan.volume.slices[index].clone());
+        let key = key(&scan.key(index), factor);
+        if state.simulation.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key)) {
+            return;
+        }
+        let lane = lane.clone();
+        spawn_local(async move {
+            let (lr, grid): (Image, Grid) = Degradation::kspace(factor).apply(&truth);
+            let mut sim = Simulation {
+                key: key.clone(),
+                factor,
+                truth: truth.clone(),
+                lr_size: (lr.width, lr.height),
+                recons: Vec::new(),
+                scores: Vec::new(),
+                pending: None,
+            };
+            // Cheap first, so the table fills while the networks work.
+            for m in [Method::Nearest, Method::Bicubic, Method::Conv, Method::Coord] {
+                if !decoder.available(m) {
+                    continue;
+                }
+                sim.pending = Some((m, 0.0));
+                state.simulation.set(Some(Rc::new(sim.clone())));
+                let lr_key = format!("{key}/lr");
+                let recon = decoder
+                    .reconstruct(&lane, generation, &lr_key, &lr, &grid, m, |done| {
+                        if !lane.stale(generation) {
+                            state.simulation.update(|s| {
+                                if let Some(s) = s.as_mut() {
+                                    Rc::make_mut(s).pending = Some((m, done));
+                                }
+                            });
+                        }
+                    })
+                    .await;
+                if lane.stale(generation) {
+                    return;
+                }
+                let Some(recon) = recon else { continue };
+                let score = metrics::evaluate(&truth, &recon, None).map_err(|e| e.to_string());
+                sim.recons.push((m, Rc::new(recon)));
+                sim.scores.push((m, score));
+                // Give the page a frame between methods (metrics take a moment on big slices).
+                gloo::timers::future::TimeoutFuture::new(0).await;
+                if lane.stale(generation) {
+                    return;
+                }
+            }
+            sim.pending = None;
+            state.simulation.set(Some(Rc::new(sim)));
+        });
+    });
+}
