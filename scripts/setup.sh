@@ -34,7 +34,7 @@ if (( web )); then
   # wasm-bindgen-cli must match the wasm-bindgen in Cargo.lock exactly.
   want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/[^0-9.]/,""); print; exit}' Cargo.lock)
   if [[ -n "$want" ]] && ! wasm-bindgen --version 2>/dev/null | grep -q " $want"; then
-    cargo install wasm-bindgen-cli --version "=$want"
+    cargo install --locked wasm-bindgen-cli --version "=$want"
   fi
 fi
 echo "setup: ok"

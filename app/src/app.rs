@@ -62,6 +62,7 @@ pub fn App() -> impl IntoView {
         }
     });
     crate::simulation::run(state);
+    crate::bench::install(state);
     spawn_local(async move {
         let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
         state.backend.set(tier.describe());
@@ -129,8 +130,7 @@ pub fn App() -> impl IntoView {
                 <FileOpen />
             </header>
             <Toolbar />
-            <main class="panes"><Pane index=0 /><Pane index=1 /></main>
-            <MetricsPanel />
+            <main class="panes"><Pane index=0 /><Pane index=1 /><MetricsPanel /></main>
             <StatusBar />
             <footer>
                 {move || state.scan.with(|s| s.as_ref().map(|s| {

@@ -1,6 +1,7 @@
 //! The coordsr web viewer (Leptos, client-side rendered).
 
 mod app;
+mod bench;
 mod components;
 mod decoder;
 mod display;

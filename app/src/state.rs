@@ -111,6 +111,12 @@ impl ViewerState {
         Some((scan, i))
     }
 
+    pub fn current_slice_untracked(&self) -> Option<(Scan, usize)> {
+        let scan = self.scan.get_untracked()?;
+        let i = self.slice.get_untracked().min(scan.volume.depth() - 1);
+        Some((scan, i))
+    }
+
     pub fn step_slice(&self, delta: i64) {
         if let Some(scan) = self.scan.get_untracked() {
             let n = scan.volume.depth() as i64;

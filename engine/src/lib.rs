@@ -24,3 +24,4 @@ pub mod phantom;
 pub mod bench;
 pub mod plot;
 pub mod view;
+pub mod study;

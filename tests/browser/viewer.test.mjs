@@ -28,8 +28,10 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
     const browser = await launch(webgpu);
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `coordsr-e2e-${tier}-`));
     try {
-      // A small viewport: SwiftShader's WebGPU runs on the CPU and is no speed test.
-      const page = await browser.newPage({ viewport: { width: 640, height: 520 }, deviceScaleFactor: 1 });
+      // A small viewport, smaller still on WebGPU: SwiftShader runs WebGPU on the CPU at a small
+      // fraction of burn's native CPU speed, and this is a correctness test, not a speed test.
+      const size = webgpu ? { width: 560, height: 400 } : { width: 640, height: 520 };
+      const page = await browser.newPage({ viewport: size, deviceScaleFactor: 1 });
       const requests = [];
       page.on('request', (r) => requests.push(r.url()));
       const logs = [];
@@ -87,6 +89,28 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
 
       fs.mkdirSync(shots, { recursive: true });
       await page.screenshot({ path: path.join(shots, `viewer-${tier}.png`) });
+
+      // Side by side with conv, in the simulated low-res mode (2×): both panes show the same view,
+      // and every method gets PSNR / SSIM / VIF against the slice.
+      await page.selectOption('[data-testid=compare]', 'conv');
+      await page.selectOption('[data-testid=simulate]', '2');
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid=metrics] tbody tr')];
+        return rows.length === 4 && rows.every((r) => /^\d+\.\d+$/.test(r.querySelectorAll('td')[2]?.textContent ?? ''));
+      }, null, { timeout: TIMEOUT, polling: 250 });
+      const scores = await page.$$eval('[data-testid=metrics] tbody tr', (rows) => Object.fromEntries(rows.map((r) =>
+        [r.dataset.method, [...r.querySelectorAll('td')].map((td) => Number(td.textContent))])));
+      console.log(`# ${tier}: simulated 2× scores (PSNR, SSIM, VIF): ${JSON.stringify(scores)}`);
+      for (const m of ['coord', 'conv', 'bicubic', 'nearest']) assert.ok(scores[m].every(Number.isFinite), m);
+      assert.ok(scores.bicubic[0] > scores.nearest[0], 'bicubic beats nearest in PSNR');
+      const panes = await page.waitForFunction(() => {
+        const f = window.coordsrFrames;
+        return f && f[0]?.simulate === 2 && f[1]?.simulate === 2 && f[1].method === 'conv' && f;
+      }, null, { timeout: TIMEOUT, polling: 250 }).then((h) => h.evaluate((f) => f.map((x) => ({ w: x.width, h: x.height, z: x.zoom, c: [x.centerX, x.centerY] }))));
+      assert.deepEqual(panes[0], panes[1], 'the panes are synced');
+      await page.screenshot({ path: path.join(shots, `viewer-${tier}-simulate.png`) });
+      await page.selectOption('[data-testid=simulate]', 'off');
+      await page.selectOption('[data-testid=compare]', 'off');
 
       // A bad file: a clear message naming it, and the viewer keeps what it had.
       const bad = path.join(tmp, 'notes.nii');

@@ -28,11 +28,11 @@ pub fn MetricsPanel() -> impl IntoView {
                     })
                 }).collect_view();
                 view! {
-                    <table>
-                        <caption>{format!(
+                    <p class="caption">{format!(
                             "slice degraded {}× (k-space truncation, {}×{} → {}×{}), reconstructed on the original grid; PSNR and SSIM over the slice's range",
                             sim.factor, sim.lr_size.0, sim.lr_size.1, sim.truth.width, sim.truth.height
-                        )}</caption>
+                    )}</p>
+                    <table>
                         <thead><tr><th>"method"</th><th>"PSNR (dB)"</th><th>"SSIM"</th><th>"VIF"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>

@@ -3,13 +3,14 @@
 use crate::state::{Status, ViewerState};
 use leptos::prelude::*;
 
-fn describe(s: &Status) -> String {
+fn describe(s: &Status, with_note: bool) -> String {
     let time = if s.busy {
         if s.done > 0.0 { format!("decoding… {:.0} %", 100.0 * s.done) } else { "decoding…".to_string() }
     } else {
         format!("decoded in {:.0} ms", s.millis)
     };
-    format!("output {}×{} px · {time} · {}", s.output.0, s.output.1, s.note)
+    let note = if with_note && !s.note.is_empty() { format!(" · {}", s.note) } else { String::new() };
+    format!("output {}×{} px · {time}{note}", s.output.0, s.output.1)
 }
 
 #[component]
@@ -22,9 +23,9 @@ pub fn StatusBar() -> impl IntoView {
                 let backend = if backend.is_empty() { "starting…".to_string() } else { backend };
                 let s = state.status.get();
                 if state.split.get() {
-                    format!("{backend} · left: {} · right: {}", describe(&s[0]), describe(&s[1]))
+                    format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
                 } else {
-                    format!("{backend} · {}", describe(&s[0]))
+                    format!("{backend} · {}", describe(&s[0], true))
                 }
             }}
         </div>

@@ -1,5 +1,5 @@
-// Ad-hoc look at the viewer: node debug-gpu.mjs '<query>' out.png [webgpu] [seconds]
-import { serve, launch } from './harness.mjs';
+// Look at the viewer in a given state (dev tool): node look.mjs '<query>' out.png [webgpu] [seconds]
+// Prints the status line and metrics every 5 s, then saves a 1280×800 screenshot.
 const server = await serve();
 const browser = await launch(process.argv[4] === 'webgpu');
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });

@@ -1,0 +1,103 @@
+// The viewer's benchmark: wasm size, time to the first frame after load, and the coord decode
+// time for 256², 512² and 1024² views at 1.5×, 2×, 3× and 4×, on WebGPU and on the CPU fallback,
+// in headless Chromium. Writes target/bench-web.json and prints a Markdown table for
+// BENCHMARKS.md. A decode that passes its budget stops at its next tile and is reported with
+// the fraction it finished (software WebGPU is slow). Usage: node bench.mjs [budget-seconds]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { serve, launch, dist, root } from './harness.mjs';
+
+const BUDGET_MS = 1000 * Number(process.argv[2] ?? 60);
+const SIZES = [256, 512, 1024];
+const SCALES = [1.5, 2, 3, 4];
+
+const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((f) => fs.readFileSync(path.join(dist, f)))[0];
+const report = {
+  date: new Date().toISOString(),
+  cpu: `${os.cpus()[0].model} × ${os.cpus().length}`,
+  wasmBytes: wasm.length,
+  wasmGzipBytes: zlib.gzipSync(wasm, { level: 9 }).length,
+  budgetMs: BUDGET_MS,
+  tiers: [],
+};
+
+async function waitFrame(page, pred, timeout) {
+  await page.waitForFunction(`(() => { const f = window.coordsrFrame; return f && (${pred}); })()`, null, { timeout, polling: 50 });
+}
+
+const server = await serve();
+try {
+  for (const webgpu of [true, false]) {
+    const browser = await launch(webgpu);
+    const tier = { tier: webgpu ? 'webgpu' : 'cpu', decodes: [] };
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+      const query = webgpu ? '' : '?backend=cpu';
+      // First image: the bundled scan shown (bicubic), from navigation start.
+      let t0 = Date.now();
+      await page.goto(server.origin + '/' + (query ? query + '&' : '?') + 'method=bicubic');
+      await waitFrame(page, "f.method === 'bicubic'", 120_000);
+      tier.firstImageMs = Date.now() - t0;
+      tier.backend = await page.evaluate(() => document.querySelector('[data-testid=status]').textContent.split(' · ')[0]);
+      // First coord frame at the default page size, from navigation start.
+      t0 = Date.now();
+      await page.goto(server.origin + '/' + query);
+      try {
+        await waitFrame(page, "f.method === 'coord'", BUDGET_MS * 3);
+        tier.firstCoordFrameMs = Date.now() - t0;
+        tier.firstCoordFrameSize = await page.evaluate(() => `${window.coordsrFrame.width}×${window.coordsrFrame.height}`);
+      } catch {
+        tier.firstCoordFrameMs = null;
+      }
+      // Decodes through window.coordsrBench, on a page showing bicubic so nothing else runs.
+      await page.goto(server.origin + '/' + (query ? query + '&' : '?') + 'method=bicubic');
+      await waitFrame(page, "f.method === 'bicubic'", 120_000);
+      // Encoder + a 256² decode on a fresh encoding, then every view on the cached encoding.
+      const first = await page.evaluate(([b]) => window.coordsrBench(256, 2, b, true), [BUDGET_MS]);
+      tier.encodePlus256 = { millis: first.millis, done: first.done };
+      console.error(`${tier.tier} encoder + 256² at 2×: ${first.millis.toFixed(0)} ms`);
+      for (const size of SIZES) {
+        for (const scale of SCALES) {
+          const r = await page.evaluate(([s, z, b]) => window.coordsrBench(s, z, b, false), [size, scale, BUDGET_MS]);
+          const row = { size, scale, millis: r.millis, done: r.done };
+          tier.decodes.push(row);
+          console.error(`${tier.tier} ${size}² at ${scale}×: ${r.millis.toFixed(0)} ms${r.done < 1 ? ` (stopped at ${(100 * r.done).toFixed(0)} %)` : ''}`);
+        }
+      }
+    } finally {
+      await browser.close();
+    }
+    report.tiers.push(tier);
+  }
+} finally {
+  await server.close();
+}
+
+fs.mkdirSync(path.join(root, 'target'), { recursive: true });
+fs.writeFileSync(path.join(root, 'target/bench-web.json'), JSON.stringify(report, null, 2));
+
+const fmt = (d) => d.done >= 1 ? `${(d.millis / 1000).toFixed(2)} s` : d.done > 0
+  ? `> ${(d.millis / 1000).toFixed(0)} s (${(100 * d.done).toFixed(0)} % done; ≈ ${(d.millis / d.done / 1000).toFixed(0)} s extrapolated)`
+  : `> ${(d.millis / 1000).toFixed(0)} s (first tile unfinished)`;
+const lines = [
+  `Measured ${report.date.slice(0, 10)} on ${report.cpu}, headless Debian Chromium, by \`scripts/bench-web.sh\`.`,
+  '',
+  `wasm: ${(report.wasmBytes / 1e6).toFixed(1)} MB (${(report.wasmGzipBytes / 1e6).toFixed(1)} MB gzipped).`,
+  '',
+  '| tier | backend | first image (bicubic) | first coord frame (1280×800 page) | encoder (512² slice) + 256² decode |',
+  '|---|---|---|---|---|',
+  ...report.tiers.map((t) => `| ${t.tier} | ${t.backend} | ${(t.firstImageMs / 1000).toFixed(1)} s | ${t.firstCoordFrameMs == null ? `> ${(3 * BUDGET_MS / 1000).toFixed(0)} s` : `${(t.firstCoordFrameMs / 1000).toFixed(1)} s (${t.firstCoordFrameSize})`} | ${fmt(t.encodePlus256)} |`),
+  '',
+  'Coord decode of a view on the cached encoding (the viewer encodes once per slice), by view size and zoom:',
+  '',
+  `| tier | view | ${SCALES.map((s) => `${s}×`).join(' | ')} |`,
+  `|---|---|${SCALES.map(() => '---').join('|')}|`,
+];
+for (const t of report.tiers) {
+  for (const size of SIZES) {
+    lines.push(`| ${t.tier} | ${size}² | ${SCALES.map((s) => fmt(t.decodes.find((d) => d.size === size && d.scale === s))).join(' | ')} |`);
+  }
+}
+console.log(lines.join('\n'));
