@@ -148,3 +148,76 @@ fn train_eval_export_upscale_on_real_data() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(coordsr::io::read_volume(&o).unwrap().width, 96);
 }
+
+/// Two readers of the demo study, one exporting JSON and one CSV: the scores given here are
+/// already "coord relative to conv", and the raw clicks are derived from the sides each reader
+/// was shown, as the browser records them.
+fn study_exports(d: &std::path::Path) -> (PathBuf, PathBuf, PathBuf) {
+    use coordsr::study::{Answer, Export, StudyDef, Viewing};
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/study/demo.json");
+    let def = StudyDef::parse("demo.json", &std::fs::read(&demo).unwrap()).unwrap();
+    let export = |reader: &str, noise: [i8; 6], sharp: [i8; 6], conf: [i8; 6]| {
+        let answers = def
+            .cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let sign = if def.right_is_first_method(reader, &c.id) { 1 } else { -1 };
+                let raw = [("noise", noise[i]), ("sharpness", sharp[i]), ("confidence", conf[i])]
+                    .into_iter()
+                    .map(|(q, s)| (q.to_string(), sign * s))
+                    .collect();
+                let view = Viewing { millis: 4200.0, zoom: c.zoom, center: c.center.unwrap(), window: [0.5, 1.0] };
+                Answer::new(&def, reader, &c.id, raw, view, "2025-03-01T10:00:00.000Z").unwrap()
+            })
+            .collect();
+        Export::new(&def, reader, "2025-03-01T10:30:00.000Z", answers)
+    };
+    let a = d.join("alice.json");
+    let b = d.join("bob.csv");
+    std::fs::write(&a, export("alice", [2, 1, 1, 0, -1, 2], [0, 0, 1, 0, 0, 0], [1, 2, 2, 1, 1, 2]).to_json()).unwrap();
+    std::fs::write(&b, export("bob", [1, 1, 2, 0, 0, 2], [0, 0, 0, -1, 0, 0], [1, 2, 1, 1, 2, 2]).to_csv()).unwrap();
+    (demo, a, b)
+}
+
+#[test]
+fn study_summarize_pools_json_and_csv_exports() {
+    let d = tmp("study");
+    let (demo, a, b) = study_exports(&d);
+    let json = d.join("summary.json");
+    let (a, b, demo, json) = (a.to_str().unwrap(), b.to_str().unwrap(), demo.to_str().unwrap(), json.to_str().unwrap());
+    let out = coordsr(&["study", "summarize", a, b, "--study", demo, "--json", json]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.starts_with("## Compared to conv, coord is …"), "{md}");
+    // numpy / scipy / sklearn on the scores above: noise mean 11/12, SD 0.9962, Wilcoxon of
+    // the case means p = 0.125, linear κ 0.5263; confidence mean 1.5, SD 0.5222, p = 0.03125,
+    // κ 0.3333.
+    assert!(md.contains("| Noise | 2 | 12 | +0.92 ± 1.00 | 0.125 | 0.53 |"), "{md}");
+    assert!(md.contains("| Diagnostic confidence | 2 | 12 | +1.50 ± 0.52 | 0.031 | 0.33 |"), "{md}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+    assert!((v["questions"][0]["kappa"]["linear"].as_f64().unwrap() - 0.5263157894736842).abs() < 1e-12);
+    assert_eq!(v["readers"], serde_json::json!(["alice", "bob"]));
+}
+
+#[test]
+fn study_summarize_names_the_bad_file() {
+    let d = tmp("study-bad");
+    let (demo, a, b) = study_exports(&d);
+    let bad = d.join("answers.csv");
+    let text = std::fs::read_to_string(&b).unwrap().replacen(",score,", ",points,", 1);
+    std::fs::write(&bad, text).unwrap();
+    let out = coordsr(&["study", "summarize", a.to_str().unwrap(), bad.to_str().unwrap()]);
+    assert_clean_error(&out, "answers.csv");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing column score"));
+    assert_clean_error(&coordsr(&["study", "summarize", d.join("missing.json").to_str().unwrap()]), "missing.json");
+    // The same reader twice (as JSON and as CSV) would count every answer double.
+    let again = d.join("alice-again.csv");
+    let alice = coordsr::study::Export::parse("alice.json", &std::fs::read(&a).unwrap()).unwrap();
+    std::fs::write(&again, alice.to_csv()).unwrap();
+    assert_clean_error(&coordsr(&["study", "summarize", a.to_str().unwrap(), again.to_str().unwrap()]), "alice-again.csv");
+    // A study file that is not the one answered.
+    let other = d.join("other-study.json");
+    std::fs::write(&other, std::fs::read_to_string(&demo).unwrap().replace("demo-shoulder", "other")).unwrap();
+    assert_clean_error(&coordsr(&["study", "summarize", a.to_str().unwrap(), "--study", other.to_str().unwrap()]), "alice.json");
+}

@@ -11,6 +11,7 @@ use coordsr::image::Image;
 use coordsr::methods::{Method, Trained};
 use coordsr::train::{self, Event, TrainConfig, TrainData};
 use coordsr::volume::Volume;
+use coordsr::study::{self, Export, StudyDef};
 use coordsr::{bench, io, metrics, weights};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -195,6 +196,28 @@ enum Command {
         output: Option<PathBuf>,
         #[arg(long, default_value_t = 3)]
         repeats: usize,
+    },
+    /// Blinded reader studies (coord vs conv side by side): analyse the readers' answers.
+    Study {
+        #[command(subcommand)]
+        command: StudyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StudyCommand {
+    /// Print the Markdown summary (mean ± SD, Wilcoxon p, weighted κ per question) of reader
+    /// exports, JSON or CSV, one file per reader.
+    Summarize {
+        /// Answer exports (.json or .csv) as the web app saves them, one per reader.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The study definition: answers are checked against it, and questions take its order and prompts.
+        #[arg(long)]
+        study: Option<PathBuf>,
+        /// Also write the summary as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
 }
 
@@ -505,6 +528,24 @@ fn run(cli: Cli) -> Result<(), String> {
             print!("{report}");
             if let Some(o) = output {
                 std::fs::write(&o, report).map_err(|e| format!("{}: {e}", o.display()))?;
+            }
+            Ok(())
+        }
+        Command::Study { command: StudyCommand::Summarize { files, study: study_file, json } } => {
+            let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+            let def = match &study_file {
+                Some(p) => Some(StudyDef::parse(&p.display().to_string(), &read(p)?)?),
+                None => None,
+            };
+            let names: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+            let exports = files.iter().zip(&names).map(|(p, name)| Export::parse(name, &read(p)?)).collect::<Result<Vec<_>, _>>()?;
+            let named: Vec<(&str, &Export)> = names.iter().map(String::as_str).zip(&exports).collect();
+            study::check_set(&named, def.as_ref())?;
+            let summary = study::summarize(def.as_ref(), &exports)?;
+            print!("{}", summary.to_markdown());
+            if let Some(o) = json {
+                std::fs::write(&o, summary.to_json()).map_err(|e| format!("{}: {e}", o.display()))?;
+                eprintln!("wrote {}", o.display());
             }
             Ok(())
         }

@@ -524,7 +524,8 @@ mod tests {
         check(csv_err(|r| r[2][col("score")] = "3".into()), "answers.csv", "line 3: score 3 is outside −2..2");
         check(csv_err(|r| r[2][col("score_right_vs_left")] = "-5".into()), "answers.csv", "line 3: score_right_vs_left -5 is outside");
         check(csv_err(|r| r[4][col("score")] = "x".into()), "answers.csv", "line 5: score \"x\" is not an integer");
-        check(csv_err(|r| r[1][col("schema")] = "coordsr-study-answers/2".into()), "answers.csv", "line 2: schema is \"coordsr-study-answers/2\"");
+        let v2 = "coordsr-study-answers/2";
+        check(csv_err(|r| r[1][col("schema")] = v2.into()), "answers.csv", "line 2: schema is \"coordsr-study-answers/2\"");
         check(
             csv_err(|r| {
                 for row in r.iter_mut() {

@@ -366,7 +366,8 @@ mod tests {
         assert!(study(0).case_order("alice").is_empty());
     }
 
-    const PINNED_ALICE: [usize; 6] = [0, 0, 0, 0, 0, 0];
+    /// Reproduced independently by a Python transcription of FNV-1a, SplitMix64 and the shuffle.
+    const PINNED_ALICE: [usize; 6] = [2, 3, 4, 1, 5, 0];
 
     #[test]
     fn sides_are_deterministic_and_balanced() {

@@ -16,7 +16,7 @@ pub mod stats;
 pub mod summary;
 
 pub use answers::{ANSWERS_SCHEMA, Answer, Export, Viewing, first_vs_second};
-pub use def::{Case, LIKERT, Question, STUDY_SCHEMA, StudyDef, default_questions, likert_label};
+pub use def::{Case, LIKERT, Question, SCORE_RANGE, STUDY_SCHEMA, StudyDef, default_questions, likert_label};
 pub use summary::{Summary, check_set, summarize};
 
 #[cfg(test)]
@@ -43,5 +43,9 @@ mod tests {
             assert!([x, y].iter().all(|v| (half..=511.0 - half).contains(v)), "{}: {x},{y}", c.id);
         }
         assert_ne!(d.case_order("reader-1"), d.case_order("reader-2"));
+        // Pinned (and reproduced in Python): the browser must show reader-1 exactly this.
+        assert_eq!(d.case_order("reader-1"), [4, 0, 1, 2, 3, 5]);
+        let right_first: Vec<bool> = d.cases.iter().map(|c| d.right_is_first_method("reader-1", &c.id)).collect();
+        assert_eq!(right_first, [false, true, false, true, false, false]);
     }
 }

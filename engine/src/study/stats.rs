@@ -133,9 +133,10 @@ fn sign_flip_counts(rank2: &[u64]) -> Vec<f64> {
     counts
 }
 
-/// Complementary error function to about 1e-15 relative, for normal tail probabilities
-/// (std has none). A positive-term series for erf below 2.5, where 1 − erf loses at most three
-/// digits; Lentz's continued fraction above, where it converges fast.
+/// Complementary error function, for normal tail probabilities (std has none): within 3e-15
+/// relative of `scipy.special.erfc` on 0..10. A positive-term series for erf below 1, where
+/// 1 − erf loses at most one digit; Lentz's continued fraction from 1, where it converges in
+/// under 200 steps.
 pub fn erfc(x: f64) -> f64 {
     if x.is_nan() {
         return f64::NAN;
@@ -144,7 +145,7 @@ pub fn erfc(x: f64) -> f64 {
         return 2.0 - erfc(-x);
     }
     let two_over_sqrt_pi = std::f64::consts::FRAC_2_SQRT_PI;
-    if x < 2.5 {
+    if x < 1.0 {
         // erf x = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1))
         let x2 = x * x;
         let (mut term, mut sum) = (x, x);
@@ -323,6 +324,7 @@ mod tests {
             (0.5, 0.4795001221869535),
             (1.0, 0.15729920705028516),
             (2.0, 0.004677734981047266),
+            (0.9999, 0.1573407219512406),
             (2.4999, 0.0004071699003334512),
             (2.5, 0.00040695201744495886),
             (3.0, 2.2090496998585445e-05),
@@ -330,7 +332,7 @@ mod tests {
             (8.0, 1.1224297172982928e-29),
             (-1.0, 1.8427007929497148),
         ] {
-            close(erfc(x), want, 1e-13);
+            close(erfc(x), want, 1e-14);
         }
     }
 

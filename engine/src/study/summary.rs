@@ -130,7 +130,13 @@ pub fn summarize(def: Option<&StudyDef>, exports: &[Export]) -> Result<Summary, 
                 .iter()
                 .map(|(reader, scores)| {
                     let x: Vec<f64> = scores.values().map(|&v| v as f64).collect();
-                    ReaderSummary { reader: reader.to_string(), n: x.len(), mean: stats::mean(&x), sd: stats::sample_sd(&x), wilcoxon: stats::wilcoxon(&x) }
+                    ReaderSummary {
+                        reader: reader.to_string(),
+                        n: x.len(),
+                        mean: stats::mean(&x),
+                        sd: stats::sample_sd(&x),
+                        wilcoxon: stats::wilcoxon(&x),
+                    }
                 })
                 .collect();
             QuestionSummary {
@@ -235,7 +241,8 @@ impl Summary {
                     Some(w) => (format!("{}", w.statistic), serde_json::to_value(w.method).unwrap().as_str().unwrap_or("").to_string()),
                     None => ("—".into(), "—".into()),
                 };
-                s += &format!("| {r} | {} | {} | {} | {w} | {} | {test} |\n", q.label, rs.n, mean_sd(rs.mean, rs.sd), p_value(&rs.wilcoxon));
+                let (n, ms, p) = (rs.n, mean_sd(rs.mean, rs.sd), p_value(&rs.wilcoxon));
+                s += &format!("| {r} | {} | {n} | {ms} | {w} | {p} | {test} |\n", q.label);
             }
         }
         s
