@@ -1,5 +1,8 @@
 //! End-to-end tests of the `coordsr` command line: what a user types, what they get back.
 
+mod common;
+
+use common::data_root;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -12,18 +15,6 @@ fn tmp(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-fn data_root() -> Option<PathBuf> {
-    let p = std::env::var("COORDSR_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: no data at {} (set COORDSR_DATA)", p.display());
-        None
-    }
 }
 
 /// A user error: non-zero exit, one line naming the file, and never a panic.

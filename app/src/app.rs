@@ -5,6 +5,7 @@ use crate::components::status_bar::StatusBar;
 use crate::components::toolbar::Toolbar;
 use crate::components::metrics_panel::MetricsPanel;
 use crate::components::pane::Pane;
+use crate::components::study_page::StudyPage;
 use crate::decoder::{Decoder, Method};
 use crate::display::Window;
 use crate::scan;
@@ -19,7 +20,7 @@ pub const SAMPLE: &str = "static/sample/shoulder_512.nii.gz";
 pub const COORD_WEIGHTS: &str = "static/weights/coord.csrw";
 pub const CONV_WEIGHTS: &str = "static/weights/conv.csrw";
 
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let resp = gloo::net::http::Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
     if !resp.ok() {
         return Err(format!("{url}: HTTP {}", resp.status()));
@@ -33,6 +34,29 @@ pub fn query_param(name: &str) -> Option<String> {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
         (k == name).then(|| v.to_string())
     })
+}
+
+/// Whether a key event belongs to a form control (which keeps its keys).
+pub fn target_is_input(ev: &leptos::ev::KeyboardEvent) -> bool {
+    ev.target()
+        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
+        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
+}
+
+/// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
+pub fn view_key(state: ViewerState, key: &str) -> bool {
+    match key {
+        "+" | "=" => state.zoom.update(|z| *z = (*z * 1.25).min(crate::components::toolbar::ZOOM_MAX)),
+        "-" => state.zoom.update(|z| *z = (*z / 1.25).max(crate::components::toolbar::ZOOM_MIN)),
+        "f" | "F" => state.fit(),
+        "a" | "A" => {
+            if let Some((scan, i)) = state.current_slice_untracked() {
+                state.window.set(Window::auto(&scan.volume.slices[i]));
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 #[component]
@@ -63,7 +87,11 @@ pub fn App() -> impl IntoView {
     });
     crate::simulation::run(state);
     crate::bench::install(state);
+    // `?study=URL` opens the reader study defined there instead of the viewer.
+    let study = query_param("study").filter(|s| !s.is_empty());
+    let study_c = study.clone();
     spawn_local(async move {
+        let study = study_c;
         let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
         state.backend.set(tier.describe());
         let mut models = Vec::new();
@@ -85,35 +113,39 @@ pub fn App() -> impl IntoView {
         let conv = models.pop().flatten().map(|(m, _)| m);
         let coord = models.pop().flatten();
         state.decoder.set(Some(Rc::new(Decoder::new(tier, coord, conv))));
-        match fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0)) {
-            Ok(s) => state.show(s),
-            Err(e) => state.error.set(Some(e)),
+        if study.is_none() {
+            match fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0)) {
+                Ok(s) => state.show(s),
+                Err(e) => state.error.set(Some(e)),
+            }
         }
     });
+    if let Some(url) = study {
+        return view! { <StudyPage url=url /> }.into_any();
+    }
 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let target_is_input = ev
-            .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-            .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
-        if target_is_input {
+        if target_is_input(&ev) {
             return;
         }
-        match ev.key().as_str() {
-            "ArrowUp" | "PageUp" => state.step_slice(-1),
-            "ArrowDown" | "PageDown" => state.step_slice(1),
-            "+" | "=" => state.zoom.update(|z| *z = (*z * 1.25).min(crate::components::toolbar::ZOOM_MAX)),
-            "-" => state.zoom.update(|z| *z = (*z / 1.25).max(crate::components::toolbar::ZOOM_MIN)),
-            "f" | "F" => state.fit(),
-            "1" => state.zoom.set(1.0 / ViewerState::device_pixel_ratio()),
-            "a" | "A" => {
-                if let Some(s) = state.scan.get_untracked() {
-                    state.window.set(Window::auto(&s.volume.slices[state.slice.get_untracked().min(s.volume.depth() - 1)]));
-                }
+        let handled = match ev.key().as_str() {
+            "ArrowUp" | "PageUp" => {
+                state.step_slice(-1);
+                true
             }
-            _ => return,
+            "ArrowDown" | "PageDown" => {
+                state.step_slice(1);
+                true
+            }
+            "1" => {
+                state.zoom.set(1.0 / ViewerState::device_pixel_ratio());
+                true
+            }
+            k => view_key(state, k),
+        };
+        if handled {
+            ev.prevent_default();
         }
-        ev.prevent_default();
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
@@ -138,8 +170,10 @@ pub fn App() -> impl IntoView {
                     format!("{} · {}×{}×{} · {:.2}×{:.2} mm {}", s.name, v.width, v.height, v.depth(), v.spacing[0], v.spacing[1], s.notes.join("; "))
                 }))}
                 " · Scans open in this page only: nothing is uploaded. Sample: shoulder MR from pydicom-data (MIT)."
+                " "<a href="?study=static/study/demo.json" data-testid="study-link">"Reader study (demo)"</a>"."
                 " Keys: ↑/↓ slice, +/− zoom, F fit, 1 one-to-one, A auto window; wheel zooms at the cursor, Shift+wheel changes slice, drag pans, right-drag sets the window."
             </footer>
         </div>
     }
+    .into_any()
 }

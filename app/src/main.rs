@@ -9,6 +9,7 @@ mod gpu_display;
 mod scan;
 mod simulation;
 mod state;
+mod study;
 mod tier;
 
 fn main() {

@@ -27,6 +27,8 @@ pub struct ViewerState {
     /// every method reconstructs it on the original grid, scored against the slice.
     pub simulate: RwSignal<Option<f64>>,
     pub simulation: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
+    /// Reader-study mode: method names are hidden everywhere until the study is complete.
+    pub blinded: RwSignal<bool>,
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
     /// Size of one pane in CSS pixels (both panes have the same).
     pub viewport: RwSignal<(f64, f64)>,
@@ -60,6 +62,7 @@ impl ViewerState {
             split: RwSignal::new(false),
             simulate: RwSignal::new(None),
             simulation: RwSignal::new_local(None),
+            blinded: RwSignal::new(false),
             decoder: RwSignal::new_local(None),
             viewport: RwSignal::new((800.0, 600.0)),
             backend: RwSignal::new(String::new()),

@@ -36,6 +36,10 @@ pub struct Row {
     pub ssim: f64,
     pub n_slices: usize,
     pub dataset: String,
+    /// Each slice's scores, in the order `data::load_reference_slices` returns them, so one slice
+    /// can be re-scored later (the check that committed weights reproduce the committed table).
+    #[serde(skip)]
+    pub per_slice: Vec<metrics::Metrics>,
 }
 
 /// One dataset's reference slices.
@@ -81,12 +85,14 @@ pub fn evaluate(
                     continue;
                 }
                 let (mut vif, mut psnr, mut ssim) = (0.0, 0.0, 0.0);
+                let mut per_slice = Vec::with_capacity(pairs.len());
                 for (hr, (lr, grid)) in &pairs {
                     let out = m.reconstruct(lr, grid, device);
                     let r = metrics::evaluate(hr, &out, None).map_err(|e| format!("{}: {e}", ds.name))?;
                     vif += r.vif;
                     psnr += r.psnr;
                     ssim += r.ssim;
+                    per_slice.push(r);
                 }
                 let n = pairs.len() as f64;
                 let (lambda, train_scales) = match m {
@@ -103,6 +109,7 @@ pub fn evaluate(
                     ssim: ssim / n,
                     n_slices: pairs.len(),
                     dataset: ds.name.clone(),
+                    per_slice,
                 });
                 progress(&format!("{} {} {}×", ds.name, m.name(), fmt_num(scale)));
             }
@@ -119,6 +126,22 @@ pub fn to_csv(rows: &[Row]) -> String {
             "{},{},{},{},{:.4},{:.3},{:.4},{},{}",
             r.method, r.lambda, r.train_scales, fmt_num(r.query_scale), r.vif, r.psnr, r.ssim, r.n_slices, r.dataset
         );
+    }
+    s
+}
+
+/// One line per (row, slice): `slice` indexes the slices `data::load_reference_slices` picks for
+/// `n_slices`, full precision so a re-run can be compared within 1e-3.
+pub fn to_per_slice_csv(rows: &[Row]) -> String {
+    let mut s = String::from("method,lambda,train_scales,query_scale,dataset,n_slices,slice,vif,psnr,ssim\n");
+    for r in rows {
+        for (i, m) in r.per_slice.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{},{},{i},{:.6},{:.4},{:.6}",
+                r.method, r.lambda, r.train_scales, fmt_num(r.query_scale), r.dataset, r.n_slices, m.vif, m.psnr, m.ssim
+            );
+        }
     }
     s
 }
@@ -241,6 +264,7 @@ pub fn write_outputs(out: &Path, rows: &[Row], config: &EvalConfig, figure: Opti
     let w = |name: &str, bytes: &[u8]| std::fs::write(out.join(name), bytes).map_err(|e| format!("{}: {e}", out.join(name).display()));
     w("results.csv", to_csv(rows).as_bytes())?;
     w("results.md", to_markdown(rows, config).as_bytes())?;
+    w("per_slice.csv", to_per_slice_csv(rows).as_bytes())?;
     if let Some(first) = rows.first() {
         w("vif_vs_scale.png", &vif_chart(rows, &first.dataset).to_png())?;
     }

@@ -30,19 +30,30 @@ async function waitFrame(page, pred, timeout) {
 const server = await serve();
 try {
   for (const webgpu of [true, false]) {
-    const browser = await launch(webgpu);
     const tier = { tier: webgpu ? 'webgpu' : 'cpu', decodes: [] };
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
-      const query = webgpu ? '' : '?backend=cpu';
-      // First image: the bundled scan shown (bicubic), from navigation start.
-      let t0 = Date.now();
-      await page.goto(server.origin + '/' + (query ? query + '&' : '?') + 'method=bicubic');
-      await waitFrame(page, "f.method === 'bicubic'", 120_000);
+    const query = webgpu ? '' : '?backend=cpu';
+    const withMethod = (m) => server.origin + '/' + (query ? query + '&' : '?') + `method=${m}`;
+    // A fresh browser per phase: work queued on software WebGPU outlives a closed page.
+    const phase = async (fn) => {
+      const browser = await launch(webgpu);
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+        return await fn(page);
+      } finally {
+        await browser.close();
+      }
+    };
+    // First image: the bundled scan shown (bicubic), from navigation start.
+    await phase(async (page) => {
+      const t0 = Date.now();
+      await page.goto(withMethod('bicubic'));
+      await waitFrame(page, "f.method === 'bicubic'", 300_000);
       tier.firstImageMs = Date.now() - t0;
       tier.backend = await page.evaluate(() => document.querySelector('[data-testid=status]').textContent.split(' · ')[0]);
-      // First coord frame at the default page size, from navigation start.
-      t0 = Date.now();
+    });
+    // First coord frame at the default page size, from navigation start.
+    await phase(async (page) => {
+      const t0 = Date.now();
       await page.goto(server.origin + '/' + query);
       try {
         await waitFrame(page, "f.method === 'coord'", BUDGET_MS * 3);
@@ -51,9 +62,11 @@ try {
       } catch {
         tier.firstCoordFrameMs = null;
       }
-      // Decodes through window.coordsrBench, on a page showing bicubic so nothing else runs.
-      await page.goto(server.origin + '/' + (query ? query + '&' : '?') + 'method=bicubic');
-      await waitFrame(page, "f.method === 'bicubic'", 120_000);
+    });
+    // Decodes through window.coordsrBench, on a page showing bicubic so nothing else runs.
+    await phase(async (page) => {
+      await page.goto(withMethod('bicubic'));
+      await waitFrame(page, "f.method === 'bicubic'", 300_000);
       // Encoder + a 256² decode on a fresh encoding, then every view on the cached encoding.
       const first = await page.evaluate(([b]) => window.coordsrBench(256, 2, b, true), [BUDGET_MS]);
       tier.encodePlus256 = { millis: first.millis, done: first.done };
@@ -61,14 +74,11 @@ try {
       for (const size of SIZES) {
         for (const scale of SCALES) {
           const r = await page.evaluate(([s, z, b]) => window.coordsrBench(s, z, b, false), [size, scale, BUDGET_MS]);
-          const row = { size, scale, millis: r.millis, done: r.done };
-          tier.decodes.push(row);
+          tier.decodes.push({ size, scale, millis: r.millis, done: r.done });
           console.error(`${tier.tier} ${size}² at ${scale}×: ${r.millis.toFixed(0)} ms${r.done < 1 ? ` (stopped at ${(100 * r.done).toFixed(0)} %)` : ''}`);
         }
       }
-    } finally {
-      await browser.close();
-    }
+    });
     report.tiers.push(tier);
   }
 } finally {

@@ -1,5 +1,6 @@
 // Look at the viewer in a given state (dev tool): node look.mjs '<query>' out.png [webgpu] [seconds]
 // Prints the status line and metrics every 5 s, then saves a 1280×800 screenshot.
+import { serve, launch } from './harness.mjs';
 const server = await serve();
 const browser = await launch(process.argv[4] === 'webgpu');
 const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });

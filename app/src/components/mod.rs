@@ -3,4 +3,7 @@ pub mod method_select;
 pub mod metrics_panel;
 pub mod pane;
 pub mod status_bar;
+pub mod study_complete;
+pub mod study_page;
+pub mod study_questions;
 pub mod toolbar;

@@ -267,6 +267,9 @@ pub fn Pane(index: usize) -> impl IntoView {
 
 /// What a pane shows, named unless a reader study hides it.
 fn pane_label(state: ViewerState, index: usize) -> String {
+    if state.blinded.get() {
+        return if index == 0 { "left".into() } else { "right".into() };
+    }
     let m = state.methods[index].get();
     match state.simulate.get() {
         Some(f) if m != crate::decoder::Method::Truth => format!("{} · from {f}× low-res", m.label()),

@@ -22,7 +22,9 @@ pub fn StatusBar() -> impl IntoView {
                 let backend = state.backend.get();
                 let backend = if backend.is_empty() { "starting…".to_string() } else { backend };
                 let s = state.status.get();
-                if state.split.get() {
+                if state.blinded.get() {
+                    format!("{backend} · left: {} · right: {}", describe(&s[0], false), describe(&s[1], false))
+                } else if state.split.get() {
                     format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
                 } else {
                     format!("{backend} · {}", describe(&s[0], true))

@@ -40,6 +40,7 @@ pub fn Toolbar() -> impl IntoView {
             </label>
             <button on:click=move |_| state.fit() title="Fit (F)">"fit"</button>
             <button on:click=move |_| state.zoom.set(1.0 / ViewerState::device_pixel_ratio()) title="One slice pixel per screen pixel (1)">"1:1"</button>
+            <Show when=move || !state.blinded.get()>
             <label>
                 "method "
                 <MethodSelect index=0 />
@@ -70,6 +71,7 @@ pub fn Toolbar() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            </Show>
             <label>
                 "window "
                 <select data-testid="window" on:change=move |ev| {

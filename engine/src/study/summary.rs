@@ -180,7 +180,8 @@ fn agreement(readers: &[&(&str, BTreeMap<&str, i8>)]) -> Agreement {
     Agreement { linear: stats::mean(&lin), quadratic: stats::mean(&quad), pairs: lin.len(), pairs_total: total }
 }
 
-fn mean_sd(mean: Option<f64>, sd: Option<f64>) -> String {
+/// "+0.50 ± 0.71", as the tables print it (the app's summary too).
+pub fn mean_sd(mean: Option<f64>, sd: Option<f64>) -> String {
     match (mean, sd) {
         (Some(m), Some(s)) => format!("{m:+.2} ± {s:.2}"),
         (Some(m), None) => format!("{m:+.2}"),
@@ -189,7 +190,7 @@ fn mean_sd(mean: Option<f64>, sd: Option<f64>) -> String {
 }
 
 /// Three decimals, and "< 0.001" below, as journals print p.
-fn p_value(w: &Option<Wilcoxon>) -> String {
+pub fn p_value(w: &Option<Wilcoxon>) -> String {
     match w {
         Some(w) if w.p < 0.001 => "< 0.001".into(),
         Some(w) => format!("{:.3}", w.p),
@@ -197,7 +198,8 @@ fn p_value(w: &Option<Wilcoxon>) -> String {
     }
 }
 
-fn opt2(v: Option<f64>) -> String {
+/// Two decimals or a dash.
+pub fn opt2(v: Option<f64>) -> String {
     v.map_or("—".into(), |v| format!("{v:.2}"))
 }
 

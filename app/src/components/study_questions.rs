@@ -1,0 +1,133 @@
+//! The questions of the case on screen: "compared to the left image, the right image is …" on
+//! −2..+2, keyboard first (1–5 score the active question, ↑/↓ pick it, Enter next, Backspace
+//! back), with a progress bar. Every score is stored the moment it is given.
+
+use crate::state::ViewerState;
+use crate::study::Session;
+use coordsr::study::{Viewing, LIKERT};
+use leptos::prelude::*;
+
+/// Act on a key in the reading phase; `true` when it was the study's (or a view key).
+pub fn study_key(
+    state: ViewerState,
+    session: RwSignal<Option<Session>, LocalStorage>,
+    message: RwSignal<Option<String>>,
+    active: RwSignal<usize>,
+    key: &str,
+) -> bool {
+    let questions = session.with_untracked(|s| s.as_ref().map_or(0, |s| s.def.questions.len()));
+    match key {
+        "1" | "2" | "3" | "4" | "5" => {
+            let value = key.parse::<i8>().unwrap_or(3) - 3;
+            score(session, message, active.get_untracked(), value);
+            active.set((active.get_untracked() + 1).min(questions.saturating_sub(1)));
+        }
+        "ArrowUp" => active.set(active.get_untracked().saturating_sub(1)),
+        "ArrowDown" => active.set((active.get_untracked() + 1).min(questions.saturating_sub(1))),
+        "Enter" => {
+            next(state, session, message);
+            active.set(0);
+        }
+        "Backspace" => {
+            back(session, message);
+            active.set(0);
+        }
+        k => return crate::app::view_key(state, k),
+    }
+    true
+}
+
+fn score(session: RwSignal<Option<Session>, LocalStorage>, message: RwSignal<Option<String>>, question: usize, value: i8) {
+    let mut result = Ok(());
+    session.update(|s| {
+        if let Some(s) = s.as_mut()
+            && let Some(q) = s.def.questions.get(question).map(|q| q.id.clone())
+        {
+            result = s.score(&q, value);
+        }
+    });
+    message.set(result.err());
+}
+
+fn back(session: RwSignal<Option<Session>, LocalStorage>, message: RwSignal<Option<String>>) {
+    let mut result = Ok(());
+    session.update(|s| {
+        if let Some(s) = s.as_mut() {
+            result = s.back();
+        }
+    });
+    message.set(result.err());
+}
+
+fn next(state: ViewerState, session: RwSignal<Option<Session>, LocalStorage>, message: RwSignal<Option<String>>) {
+    if !session.with_untracked(|s| s.as_ref().is_some_and(|s| s.draft_complete())) {
+        message.set(Some("answer every question of this case first".into()));
+        return;
+    }
+    let w = state.window.get_untracked();
+    let viewing = Viewing {
+        millis: session.with_untracked(|s| s.as_ref().map_or(0.0, |s| crate::study::now_ms() - s.draft.shown_at)),
+        // The decode scale, as the study file states it.
+        zoom: state.zoom.get_untracked() * ViewerState::device_pixel_ratio(),
+        center: state.center.get_untracked(),
+        window: [w.center as f64, w.width as f64],
+    };
+    let mut result = Ok(());
+    session.update(|s| {
+        if let Some(s) = s.as_mut() {
+            result = s.next(viewing);
+        }
+    });
+    message.set(result.err());
+}
+
+#[component]
+pub fn StudyQuestions(
+    session: RwSignal<Option<Session>, LocalStorage>,
+    message: RwSignal<Option<String>>,
+    active: RwSignal<usize>,
+) -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    let progress = move || {
+        session.with(|s| {
+            s.as_ref().map_or((0, 0, 0), |s| (s.export.answers.len(), s.order.len(), s.position.min(s.order.len().saturating_sub(1)) + 1))
+        })
+    };
+    view! {
+        <div class="study-questions" data-testid="questions">
+            <div class="study-progress">
+                <progress data-testid="progress" max=move || progress().1 value=move || progress().0></progress>
+                <span data-testid="case-number">{move || { let (done, n, at) = progress(); format!("case {at} of {n} · {done} answered") }}</span>
+            </div>
+            <p class="study-prompt">"Compared to the left image, the right image is …"</p>
+            {move || session.with(|s| s.as_ref().map(|s| {
+                s.def.questions.iter().enumerate().map(|(i, q)| {
+                    let qid = q.id.clone();
+                    let given = s.draft.scores.get(&q.id).copied();
+                    view! {
+                        <div class="study-question" class:active=move || active.get() == i data-question=qid.clone()>
+                            <span class="study-label">{format!("{}. {}", i + 1, q.prompt)}</span>
+                            {LIKERT.iter().enumerate().map(|(k, (value, label))| {
+                                let value = *value;
+                                view! {
+                                    <button class="likert" class:chosen=given == Some(value) data-value=value.to_string()
+                                        title=format!("key {}", k + 1)
+                                        on:click=move |_| { active.set(i); score(session, message, i, value) }>
+                                        {format!("{} {label}", k + 1)}
+                                    </button>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }
+                }).collect_view()
+            }))}
+            <div class="study-actions">
+                <button data-testid="back" disabled=move || session.with(|s| s.as_ref().is_none_or(|s| !s.def.allow_back || s.position == 0))
+                    on:click=move |_| { back(session, message); active.set(0) }>"← back (Backspace)"</button>
+                <button data-testid="next" disabled=move || session.with(|s| s.as_ref().is_none_or(|s| !s.draft_complete()))
+                    on:click=move |_| { next(state, session, message); active.set(0) }>"next (Enter)"</button>
+                <span class="study-keys">"Keys: 1–5 score the highlighted question (much worse … much better), ↑/↓ choose it, Enter next, Backspace back; +/− zoom, F fit, A auto window, drag to pan, right-drag for window/level."</span>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,149 @@
+// The reader study end to end (CPU fallback): two readers complete the demo study with the
+// keyboard, one reloads mid-case without losing a score, method names stay hidden until the end,
+// exports are downloaded and re-read by `coordsr study summarize`, and the page's summary over
+// both readers matches the CLI's.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { serve, launch, coordsr, shots, root } from './harness.mjs';
+
+const STUDY = 'static/study/demo.json';
+const def = JSON.parse(fs.readFileSync(path.join(root, STUDY), 'utf8'));
+const QUESTIONS = 3; // the demo uses the default questions
+
+async function caseNumber(page) {
+  const t = await page.textContent('[data-testid=case-number]');
+  return Number(t.match(/case (\d+) of/)[1]);
+}
+
+/** Score the current case with `keys` (one per question), then Enter. */
+async function answer(page, keys) {
+  for (const k of keys) await page.keyboard.press(k);
+  await page.keyboard.press('Enter');
+}
+
+async function readAll(page, reader, scores) {
+  await page.fill('[data-testid=reader-id]', reader);
+  await page.click('[data-testid=start]');
+  await page.waitForSelector('[data-testid=questions]');
+  for (let i = 0; i < def.cases.length; i++) {
+    assert.equal(await caseNumber(page), i + 1);
+    await answer(page, scores(i));
+  }
+  await page.waitForSelector('[data-testid=complete]');
+}
+
+async function download(page, testid, dir) {
+  const [d] = await Promise.all([page.waitForEvent('download'), page.click(`[data-testid=${testid}]`)]);
+  const file = path.join(dir, d.suggestedFilename());
+  await d.saveAs(file);
+  return file;
+}
+
+test('reader study', { timeout: 600_000 }, async () => {
+  const server = await serve();
+  const browser = await launch(false);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coordsr-study-'));
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, acceptDownloads: true });
+    const requests = [];
+    context.on('request', (r) => requests.push(r.url()));
+    const page = await context.newPage();
+    const url = `${server.origin}/?backend=cpu&study=${STUDY}`;
+    await page.goto(url);
+    await page.waitForSelector('[data-testid=reader-id]');
+    assert.match(await page.textContent('[data-testid=study-title]'), new RegExp(def.title));
+
+    // Reader 1: three cases, then one score of the fourth, then the tab is reloaded.
+    await page.fill('[data-testid=reader-id]', 'reader-1');
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=questions]');
+    // Blinded: panes are "left" and "right"; no method name in the controls or the status line.
+    assert.equal(await page.textContent('[data-testid=pane-label-0]'), 'left');
+    assert.equal(await page.textContent('[data-testid=pane-label-1]'), 'right');
+    assert.equal(await page.$('[data-testid=method]'), null);
+    const status = await page.textContent('[data-testid=status]');
+    assert.doesNotMatch(status, /coord|conv/);
+    const r1 = (i) => [['5', '4', '3'], ['1', '2', '3'], ['4', '4', '5']][i % 3];
+    for (let i = 0; i < 3; i++) await answer(page, r1(i));
+    assert.equal(await caseNumber(page), 4);
+    await page.keyboard.press('2');
+    await page.screenshot({ path: path.join(shots, 'study-reading.png') });
+    await page.reload();
+    await page.fill('[data-testid=reader-id]', 'reader-1');
+    await page.click('[data-testid=start]');
+    await page.waitForSelector('[data-testid=questions]');
+    assert.equal(await caseNumber(page), 4, 'resumes at the first unanswered case');
+    assert.match(await page.textContent('[data-testid=case-number]'), /3 answered/);
+    // The score given before the reload is still there.
+    const kept = await page.$eval('.study-question[data-question=noise] .likert.chosen', (b) => b.dataset.value);
+    assert.equal(kept, '-1');
+    // Going back shows the earlier answer and lets it change; Enter returns to case 4.
+    await page.keyboard.press('Backspace');
+    assert.equal(await caseNumber(page), 3);
+    await answer(page, r1(2));
+    assert.equal(await caseNumber(page), 4);
+    for (let i = 3; i < def.cases.length; i++) {
+      await answer(page, r1(i).map((k, q) => (i === 3 && q === 0 ? '2' : k)));
+    }
+    await page.waitForSelector('[data-testid=complete]');
+    // Unblinded now: the answers table names the methods on each side.
+    const rows = await page.$$eval('[data-testid=answers] tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    assert.equal(rows.length, def.cases.length);
+    for (const r of rows) assert.deepEqual([r[1], r[2]].sort(), ['conv', 'coord']);
+    await page.screenshot({ path: path.join(shots, 'study-complete.png') });
+    const json1 = await download(page, 'export-json', tmp);
+    const csv1 = await download(page, 'export-csv', tmp);
+    const e1 = JSON.parse(fs.readFileSync(json1, 'utf8'));
+    assert.equal(e1.schema, 'coordsr-study-answers/1');
+    assert.equal(e1.answers.length, def.cases.length);
+    for (const a of e1.answers) {
+      // Stored as "coord relative to conv": the raw "right vs left" sign flipped when coord was left.
+      for (const q of Object.keys(a.scores)) {
+        const raw = a.scores_right_vs_left[q];
+        assert.equal(a.scores[q], a.right === 'coord' ? raw : (raw === 0 ? 0 : -raw));
+      }
+      assert.ok(a.millis >= 0 && a.zoom > 0 && a.window[1] > 0 && a.answered_at);
+    }
+    assert.equal(Object.keys(e1.answers[0].scores).length, QUESTIONS);
+
+    // Reader 2 in a fresh browser profile.
+    const context2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, acceptDownloads: true });
+    context2.on('request', (r) => requests.push(r.url()));
+    const page2 = await context2.newPage();
+    await page2.goto(url);
+    await readAll(page2, 'reader-2', (i) => [['5', '5', '4'], ['2', '3', '3']][i % 2]);
+    const json2 = await download(page2, 'export-json', tmp);
+
+    // The CLI reads both exports (JSON and CSV alike) and gives the poster's table.
+    const cli = execFileSync(coordsr, ['study', 'summarize', csv1, json2, '--study', path.join(root, STUDY)], { encoding: 'utf8' });
+    assert.match(cli, /Compared to conv, coord is/);
+
+    // The page's summary over both readers shows the same means and kappa as the CLI.
+    await page.setInputFiles('[data-testid=import]', [json1, json2]);
+    await page.waitForFunction(() => document.querySelector('[data-testid=summary-title]') && /2 reader/.test(document.querySelector('.study-complete').textContent));
+    const summary = await page.$$eval('[data-testid=summary] tbody tr', (trs) => trs.map((tr) => ({
+      q: tr.dataset.question, mean: tr.querySelector('.mean').textContent, kappa: tr.querySelector('.kappa').textContent })));
+    assert.equal(summary.length, QUESTIONS);
+    for (const s of summary) {
+      assert.ok(cli.includes(s.mean), `CLI shows ${s.mean} for ${s.q}:\n${cli}`);
+      assert.match(s.kappa, /^-?\d\.\d\d$|^—$/);
+    }
+    await page.screenshot({ path: path.join(shots, 'study-summary.png') });
+
+    // A bad study file: a clear message naming it.
+    const bad = await context2.newPage();
+    await bad.goto(`${server.origin}/?backend=cpu&study=static/study/missing.json`);
+    await bad.waitForSelector('[data-testid=study-error]:not([hidden])');
+    assert.match(await bad.textContent('[data-testid=study-error]'), /missing\.json/);
+
+    // Everything stayed on our origin.
+    assert.deepEqual(requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
