@@ -130,6 +130,39 @@ pub fn to_csv(rows: &[Row]) -> String {
     s
 }
 
+/// Read back what [`to_csv`] wrote (per-slice scores are not in it).
+pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
+    let mut lines = text.lines();
+    let header = lines.next().ok_or("empty file")?;
+    if header.trim() != "method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset" {
+        return Err(format!("not a coordsr eval results.csv (header {header:?})"));
+    }
+    lines
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            let f: Vec<&str> = l.split(',').collect();
+            let bad = || format!("line {}: {l:?}", i + 2);
+            if f.len() != 9 {
+                return Err(bad());
+            }
+            let num = |s: &str| s.parse::<f64>().map_err(|_| bad());
+            Ok(Row {
+                method: f[0].into(),
+                lambda: f[1].into(),
+                train_scales: f[2].into(),
+                query_scale: num(f[3])?,
+                vif: num(f[4])?,
+                psnr: num(f[5])?,
+                ssim: num(f[6])?,
+                n_slices: f[7].parse().map_err(|_| bad())?,
+                dataset: f[8].into(),
+                per_slice: Vec::new(),
+            })
+        })
+        .collect()
+}
+
 /// One line per (row, slice): `slice` indexes the slices `data::load_reference_slices` picks for
 /// `n_slices`, full precision so a re-run can be compared within 1e-3.
 pub fn to_per_slice_csv(rows: &[Row]) -> String {
@@ -272,4 +305,32 @@ pub fn write_outputs(out: &Path, rows: &[Row], config: &EvalConfig, figure: Opti
         w("figure.png", &f.to_png())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn results_csv_reads_back() {
+        let row = |method: &str, scale: f64| Row {
+            method: method.into(),
+            lambda: if method == "coord" { "10".into() } else { String::new() },
+            train_scales: if method == "coord" { "1-2".into() } else { String::new() },
+            query_scale: scale,
+            vif: 0.61234,
+            psnr: 33.1234,
+            ssim: 0.91234,
+            n_slices: 12,
+            dataset: "brain-t1-studyforrest".into(),
+            per_slice: Vec::new(),
+        };
+        let rows = vec![row("bicubic", 1.5), row("coord", 2.0)];
+        let back = read_csv(&to_csv(&rows)).unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[1].method.as_str(), back[1].lambda.as_str(), back[1].train_scales.as_str()), ("coord", "10", "1-2"));
+        assert_eq!((back[1].query_scale, back[1].vif, back[1].n_slices), (2.0, 0.6123, 12));
+        assert!(read_csv("a,b\n1,2").unwrap_err().contains("not a coordsr eval"));
+        assert!(read_csv(&format!("{}coord,10\n", to_csv(&[]))).unwrap_err().contains("line 2"));
+    }
 }

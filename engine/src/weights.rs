@@ -173,10 +173,10 @@ pub fn load(bytes: &[u8], device: &Device) -> Result<(SrModel, Header), WeightsE
 /// Re-encode a model for shipping. With `f16`, the half-precision file is kept only if a
 /// phantom decoded at 2× stays within 1e-3 (relative to the output range) of the f32 model;
 /// otherwise f32 is written. Returns the bytes and the measured error (0 for f32).
-pub fn export(model: &SrModel, header: &Header, f16: bool, device: &Device) -> (Vec<u8>, f64) {
+pub fn export(model: &SrModel, header: &Header, f16: bool, device: &Device) -> (Vec<u8>, f64, Precision) {
     let f32_bytes = to_bytes(model, &header.config, header.meta.clone(), Precision::F32);
     if !f16 {
-        return (f32_bytes, 0.0);
+        return (f32_bytes, 0.0, Precision::F32);
     }
     let half_bytes = to_bytes(model, &header.config, header.meta.clone(), Precision::F16);
     let (half_model, _) = load(&half_bytes, device).expect("own f16 encoding loads");
@@ -187,7 +187,7 @@ pub fn export(model: &SrModel, header: &Header, f16: bool, device: &Device) -> (
     let (lo, hi) = a.min_max();
     let range = ((hi - lo) as f64).max(1e-12);
     let err = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs() as f64).fold(0.0, f64::max) / range;
-    if err <= 1e-3 { (half_bytes, err) } else { (f32_bytes, err) }
+    if err <= 1e-3 { (half_bytes, err, Precision::F16) } else { (f32_bytes, err, Precision::F32) }
 }
 
 #[cfg(test)]
@@ -219,8 +219,9 @@ mod tests {
         let a = model.upscale(&lr, &grid, &device);
         let b = loaded.upscale(&lr, &grid, &device);
         assert_eq!(a.data, b.data);
-        let (half, err) = export(&model, &header, true, &device);
+        let (half, err, precision) = export(&model, &header, true, &device);
         assert!(err <= 1e-3, "{err}");
+        assert_eq!(precision, Precision::F16);
         assert!(half.len() < bytes.len() * 6 / 10, "f16 should roughly halve the file");
     }
 
