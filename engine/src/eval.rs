@@ -190,6 +190,17 @@ const ROW_ORDER: [(&str, &str, &str, &str); 7] = [
     ("ablation", "conv", "10", "2"),
 ];
 
+/// The poster's own VIF / PSNR at 1.5×, 2×, 3× (sagittal knee, its data and degradation), for
+/// reference beside ours: same rows as [`ROW_ORDER`]; zero-fill is not in the poster.
+const POSTER: [(&str, &str, &str, &str); 6] = [
+    ("bicubic", "", "", ".87 / 34.2 · .79 / 31.4 · .64 / 27.6"),
+    ("coord", "10", "1-2", ".92 / 33.8 · .87 / 31.0 · .76 / 26.9"),
+    ("conv", "0", "2", "– · .82 / 32.3 · –"),
+    ("coord", "0", "1-2", ".95 / 33.0 · .88 / 30.2 · .74 / 26.3"),
+    ("coord", "10", "2", ".95 / 33.2 · .89 / 30.6 · .77 / 26.2"),
+    ("conv", "10", "2", "– · .81 / 32.2 · –"),
+];
+
 /// Markdown tables in the poster's layout, one per dataset: VIF / PSNR, then SSIM.
 pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
     let mut out = String::new();
@@ -210,12 +221,16 @@ pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
         let _ = writeln!(out, "## {ds} ({n} slices)\n");
         for (title, cell) in [("VIF / PSNR", 0), ("SSIM", 1)] {
             let _ = writeln!(out, "{title}:\n");
+            let poster = cell == 0;
             let _ = write!(out, "| group | method | λ | train scale |");
             for s in &config.scales {
                 let _ = write!(out, " {}× |", fmt_num(*s));
             }
+            if poster {
+                let _ = write!(out, " poster (knee) 1.5× · 2× · 3× |");
+            }
             let _ = writeln!(out);
-            let _ = writeln!(out, "|---|---|---|---|{}", "---|".repeat(config.scales.len()));
+            let _ = writeln!(out, "|---|---|---|---|{}{}", "---|".repeat(config.scales.len()), if poster { "---|" } else { "" });
             for (group, method, lambda, ts) in ROW_ORDER {
                 let present = rs.iter().any(|r| r.method == method && r.lambda == lambda && r.train_scales == ts);
                 if !present {
@@ -230,6 +245,10 @@ pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
                         (None, _) => "–".into(),
                     };
                     let _ = write!(out, " {v} |");
+                }
+                if poster {
+                    let p = POSTER.iter().find(|p| (p.0, p.1, p.2) == (method, lambda, ts)).map_or("not in the poster", |p| p.3);
+                    let _ = write!(out, " {p} |");
                 }
                 let _ = writeln!(out);
             }

@@ -132,6 +132,8 @@ test('reader study', { timeout: 600_000 }, async () => {
       assert.ok(cli.includes(s.mean), `CLI shows ${s.mean} for ${s.q}:\n${cli}`);
       assert.match(s.kappa, /^-?\d\.\d\d$|^—$/);
     }
+    // Per reader too: 2 readers × 3 questions.
+    assert.equal(await page.$$eval('[data-testid=summary-readers] tbody tr', (trs) => trs.length), 2 * QUESTIONS);
     await page.screenshot({ path: path.join(shots, 'study-summary.png') });
 
     // A bad study file: a clear message naming it.

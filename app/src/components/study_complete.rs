@@ -136,6 +136,18 @@ pub fn StudyComplete(session: RwSignal<Option<Session>, LocalStorage>) -> impl I
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <h4>"Per reader"</h4>
+                        <table class="study-summary" data-testid="summary-readers">
+                            <thead><tr><th>"reader"</th><th>"question"</th><th>"n"</th><th>"mean ± SD"</th><th>"Wilcoxon p"</th></tr></thead>
+                            <tbody>
+                                {sum.readers.iter().flat_map(|r| sum.questions.iter().filter_map(move |q| {
+                                    q.per_reader.iter().find(|x| &x.reader == r).map(|x| view! {
+                                        <tr><td>{r.clone()}</td><td>{q.label.clone()}</td><td>{x.n}</td>
+                                            <td class="mean">{mean_sd(x.mean, x.sd)}</td><td>{p_value(&x.wilcoxon)}</td></tr>
+                                    })
+                                })).collect_view()}
+                            </tbody>
+                        </table>
                     }.into_any()
                 }
             })}
