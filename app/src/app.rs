@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
     });
     crate::simulation::run(state);
     crate::bench::install(state);
+    crate::gpu_display::install_check();
     // `?study=URL` opens the reader study defined there instead of the viewer.
     let study = query_param("study").filter(|s| !s.is_empty());
     let study_c = study.clone();

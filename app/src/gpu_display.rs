@@ -6,12 +6,17 @@ use crate::display::Window;
 use coordsr::image::Image;
 use web_sys::HtmlCanvasElement;
 
+const OFFSCREEN_FORMAT: wgpu::TextureFormat = wgpu::TextureFormat::Rgba8Unorm;
+
 pub struct GpuDisplay {
     canvas: HtmlCanvasElement,
     surface: wgpu::Surface<'static>,
     device: wgpu::Device,
     queue: wgpu::Queue,
     pipeline: wgpu::RenderPipeline,
+    /// The same shader into an RGBA texture that can be read back: how the display is checked
+    /// (headless browsers' screenshots do not capture WebGPU canvases).
+    offscreen: wgpu::RenderPipeline,
     layout: wgpu::BindGroupLayout,
     params: wgpu::Buffer,
     config: wgpu::SurfaceConfiguration,
@@ -71,14 +76,26 @@ impl GpuDisplay {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+        let pipeline = Self::pipeline_for(&device, &shader, &pipeline_layout, config.format);
+        let params = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("display params"),
+            size: std::mem::size_of::<Params>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let offscreen = Self::pipeline_for(&device, &shader, &pipeline_layout, OFFSCREEN_FORMAT);
+        Ok(Self { canvas, surface, device, queue, pipeline, offscreen, layout, params, config, texture: None })
+    }
+
+    fn pipeline_for(device: &wgpu::Device, shader: &wgpu::ShaderModule, layout: &wgpu::PipelineLayout, format: wgpu::TextureFormat) -> wgpu::RenderPipeline {
+        device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
             label: Some("display"),
-            layout: Some(&pipeline_layout),
-            vertex: wgpu::VertexState { module: &shader, entry_point: Some("vs_main"), buffers: &[], compilation_options: Default::default() },
+            layout: Some(layout),
+            vertex: wgpu::VertexState { module: shader, entry_point: Some("vs_main"), buffers: &[], compilation_options: Default::default() },
             fragment: Some(wgpu::FragmentState {
-                module: &shader,
+                module: shader,
                 entry_point: Some("fs_main"),
-                targets: &[Some(config.format.into())],
+                targets: &[Some(format.into())],
                 compilation_options: Default::default(),
             }),
             primitive: wgpu::PrimitiveState::default(),
@@ -86,14 +103,7 @@ impl GpuDisplay {
             multisample: wgpu::MultisampleState::default(),
             multiview_mask: None,
             cache: None,
-        });
-        let params = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("display params"),
-            size: std::mem::size_of::<Params>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
-        Ok(Self { canvas, surface, device, queue, pipeline, layout, params, config, texture: None })
+        })
     }
 
     /// Upload a new frame (the canvas's backing size) and draw it.
@@ -107,6 +117,12 @@ impl GpuDisplay {
             self.config.height = h as u32;
             self.surface.configure(&self.device, &self.config);
         }
+        self.upload(image);
+        self.redraw(window, colormap);
+    }
+
+    fn upload(&mut self, image: &Image) {
+        let (w, h) = (image.width, image.height);
         if self.texture.as_ref().is_none_or(|t| (t.1, t.2) != (w, h)) {
             let t = self.device.create_texture(&wgpu::TextureDescriptor {
                 label: Some("frame"),
@@ -127,23 +143,99 @@ impl GpuDisplay {
             wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(4 * w as u32), rows_per_image: Some(h as u32) },
             wgpu::Extent3d { width: w as u32, height: h as u32, depth_or_array_layers: 1 },
         );
-        self.redraw(window, colormap);
     }
 
-    /// Draw the last frame with another window or colour map.
-    pub fn redraw(&mut self, window: Window, colormap: u32) {
-        let Some((texture, _, _)) = &self.texture else { return };
+    fn bind_group(&self, window: Window, colormap: u32) -> Option<wgpu::BindGroup> {
+        let (texture, _, _) = self.texture.as_ref()?;
         let p = Params { center: window.center, width: window.width, colormap, _pad: 0 };
         self.queue.write_buffer(&self.params, 0, bytemuck::bytes_of(&p));
         let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
-        let bind = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        Some(self.device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("display"),
             layout: &self.layout,
             entries: &[
                 wgpu::BindGroupEntry { binding: 0, resource: wgpu::BindingResource::TextureView(&view) },
                 wgpu::BindGroupEntry { binding: 1, resource: self.params.as_entire_binding() },
             ],
+        }))
+    }
+
+    fn encode_pass(&self, encoder: &mut wgpu::CommandEncoder, pipeline: &wgpu::RenderPipeline, bind: &wgpu::BindGroup, target: &wgpu::TextureView) {
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("display"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: target,
+                resolve_target: None,
+                depth_slice: None,
+                ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
+            })],
+            depth_stencil_attachment: None,
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
         });
+        pass.set_pipeline(pipeline);
+        pass.set_bind_group(0, bind, &[]);
+        pass.draw(0..3, 0..1);
+    }
+
+    /// Run the display shader on `image` into an offscreen RGBA texture and read the pixels back
+    /// (RGBA, row-major): what the canvas would show.
+    pub async fn render_to_pixels(&mut self, image: &Image, window: Window, colormap: u32) -> Result<Vec<u8>, String> {
+        let (w, h) = (image.width as u32, image.height as u32);
+        self.upload(image);
+        let bind = self.bind_group(window, colormap).ok_or("no frame")?;
+        let target = self.device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("display check"),
+            size: wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: OFFSCREEN_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        let row = (4 * w).div_ceil(256) * 256;
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("display check"),
+            size: (row * h) as u64,
+            usage: wgpu::BufferUsages::COPY_DST | wgpu::BufferUsages::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("display check") });
+        self.encode_pass(&mut encoder, &self.offscreen, &bind, &target.create_view(&wgpu::TextureViewDescriptor::default()));
+        encoder.copy_texture_to_buffer(
+            wgpu::TexelCopyTextureInfo { texture: &target, mip_level: 0, origin: wgpu::Origin3d::ZERO, aspect: wgpu::TextureAspect::All },
+            wgpu::TexelCopyBufferInfo { buffer: &buffer, layout: wgpu::TexelCopyBufferLayout { offset: 0, bytes_per_row: Some(row), rows_per_image: Some(h) } },
+            wgpu::Extent3d { width: w, height: h, depth_or_array_layers: 1 },
+        );
+        self.queue.submit([encoder.finish()]);
+        // wgpu wants a Send callback, hence the mutex (the page has one thread).
+        let done: std::sync::Arc<std::sync::Mutex<Option<Result<(), wgpu::BufferAsyncError>>>> = Default::default();
+        let flag = done.clone();
+        buffer.slice(..).map_async(wgpu::MapMode::Read, move |r| *flag.lock().unwrap() = Some(r));
+        // The browser resolves the mapping on its own schedule; wait for it without blocking.
+        let result = loop {
+            if let Some(r) = done.lock().unwrap().take() {
+                break r;
+            }
+            gloo::timers::future::TimeoutFuture::new(5).await;
+        };
+        result.map_err(|e| e.to_string())?;
+        let mapped = buffer.slice(..).get_mapped_range().map_err(|e| format!("{e:?}"))?;
+        let mut out = Vec::with_capacity((4 * w * h) as usize);
+        for y in 0..h {
+            let start = (y * row) as usize;
+            out.extend_from_slice(&mapped[start..start + 4 * w as usize]);
+        }
+        drop(mapped);
+        buffer.unmap();
+        Ok(out)
+    }
+
+    /// Draw the last frame with another window or colour map.
+    pub fn redraw(&mut self, window: Window, colormap: u32) {
+        let Some(bind) = self.bind_group(window, colormap) else { return };
         // A resized canvas may report its surface outdated once: reconfigure and try again.
         let mut frame = None;
         for _ in 0..2 {
@@ -161,25 +253,48 @@ impl GpuDisplay {
         let Some(frame) = frame else { return };
         let target = frame.texture.create_view(&wgpu::TextureViewDescriptor::default());
         let mut encoder = self.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("display") });
-        {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("display"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &target,
-                    resolve_target: None,
-                    depth_slice: None,
-                    ops: wgpu::Operations { load: wgpu::LoadOp::Clear(wgpu::Color::BLACK), store: wgpu::StoreOp::Store },
-                })],
-                depth_stencil_attachment: None,
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &bind, &[]);
-            pass.draw(0..3, 0..1);
-        }
+        self.encode_pass(&mut encoder, &self.pipeline, &bind, &target);
         self.queue.submit([encoder.finish()]);
         self.queue.present(frame);
     }
+}
+
+/// `window.coordsrDisplayCheck()`: run the WGSL display on a test frame (a ramp through and
+/// beyond the window, with NaN pixels) in both colour maps, read the pixels back, and resolve to
+/// the largest difference (0–255) from the Canvas 2D mapping ([`crate::display::colour`]). The
+/// browser test asserts it is at most 1 (rounding).
+pub fn install_check() {
+    use wasm_bindgen::prelude::*;
+    let Some(window) = web_sys::window() else { return };
+    let check = Closure::<dyn Fn() -> js_sys::Promise>::new(|| {
+        wasm_bindgen_futures::future_to_promise(async {
+            let err = |e: String| JsValue::from_str(&e);
+            let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| err("no document".into()))?;
+            let canvas: HtmlCanvasElement =
+                wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").map_err(|_| err("no canvas".into()))?);
+            let (w, h) = (67usize, 23usize);
+            canvas.set_width(w as u32);
+            canvas.set_height(h as u32);
+            let mut display = GpuDisplay::new(canvas).await.map_err(err)?;
+            let image = Image::from_fn(w, h, |x, y| if (x + 3 * y) % 11 == 0 { f32::NAN } else { -40.0 + 300.0 * x as f32 / (w - 1) as f32 + y as f32 });
+            let win = Window { center: 110.0, width: 180.0 };
+            let mut worst = 0u8;
+            for colormap in [0, 1] {
+                let pixels = display.render_to_pixels(&image, win, colormap).await.map_err(err)?;
+                for (px, v) in pixels.chunks_exact(4).zip(&image.data) {
+                    let want = if v.is_nan() {
+                        [17, 17, 17]
+                    } else {
+                        crate::display::colour((v - (win.center - win.width / 2.0)) / win.width, colormap)
+                    };
+                    for c in 0..3 {
+                        worst = worst.max(px[c].abs_diff(want[c]));
+                    }
+                }
+            }
+            Ok(JsValue::from_f64(worst as f64))
+        })
+    });
+    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("coordsrDisplayCheck"), check.as_ref());
+    check.forget();
 }

@@ -3,6 +3,7 @@
 // in headless Chromium. Writes target/bench-web.json and prints a Markdown table for
 // BENCHMARKS.md. A decode that passes its budget stops at its next tile and is reported with
 // the fraction it finished (software WebGPU is slow). Usage: node bench.mjs [budget-seconds]
+// (environment: BENCH_TIERS, BENCH_SIZES)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import zlib from 'node:zlib';
 import { serve, launch, dist, root } from './harness.mjs';
 
 const BUDGET_MS = 1000 * Number(process.argv[2] ?? 60);
-const SIZES = [256, 512, 1024];
+// BENCH_TIERS=cpu or BENCH_SIZES=256 narrow the run (software WebGPU takes minutes per tile).
+const TIERS = (process.env.BENCH_TIERS ?? 'webgpu,cpu').split(',');
+const SIZES = (process.env.BENCH_SIZES ?? '256,512,1024').split(',').map(Number);
 const SCALES = [1.5, 2, 3, 4];
 
 const wasm = fs.readdirSync(dist).filter((f) => f.endsWith('.wasm')).map((f) => fs.readFileSync(path.join(dist, f)))[0];
@@ -29,7 +32,7 @@ async function waitFrame(page, pred, timeout) {
 
 const server = await serve();
 try {
-  for (const webgpu of [true, false]) {
+  for (const webgpu of TIERS.map((t) => t === 'webgpu')) {
     const tier = { tier: webgpu ? 'webgpu' : 'cpu', decodes: [] };
     const query = webgpu ? '' : '?backend=cpu';
     const withMethod = (m) => server.origin + '/' + (query ? query + '&' : '?') + `method=${m}`;

@@ -51,6 +51,9 @@ test('reader study', { timeout: 600_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, acceptDownloads: true });
     const requests = [];
     context.on('request', (r) => requests.push(r.url()));
+    // The CPU fallback encodes each 512² slice on the page's thread (seconds, more on a busy
+    // machine): clicks wait for it.
+    context.setDefaultTimeout(300_000);
     const page = await context.newPage();
     const url = `${server.origin}/?backend=cpu&study=${STUDY}`;
     await page.goto(url);
@@ -113,6 +116,7 @@ test('reader study', { timeout: 600_000 }, async () => {
     // Reader 2 in a fresh browser profile.
     const context2 = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, acceptDownloads: true });
     context2.on('request', (r) => requests.push(r.url()));
+    context2.setDefaultTimeout(300_000);
     const page2 = await context2.newPage();
     await page2.goto(url);
     await readAll(page2, 'reader-2', (i) => [['5', '5', '4'], ['2', '3', '3']][i % 2]);

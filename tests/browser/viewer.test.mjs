@@ -41,6 +41,11 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       await frame(page, "f.method === 'bicubic'", 'the sample');
       const status = await page.textContent('[data-testid=status]');
       assert.match(status, webgpu ? /WebGPU/ : /CPU fallback/, status);
+      // The WGSL display (shaders/display.wgsl), read back from an offscreen texture: the same
+      // colours as the Canvas 2D mapping, within rounding. Without an adapter it cannot run.
+      const display = await page.evaluate(() => window.coordsrDisplayCheck().then((d) => ({ d }), (e) => ({ e: String(e) })));
+      if (webgpu) assert.ok(display.d !== undefined && display.d <= 1, `WGSL display vs Canvas 2D: ${JSON.stringify(display)}`);
+      else assert.ok(display.e, 'no WebGPU display without an adapter');
 
       // Open a multi-slice volume, go one slice down, zoom to a non-integer scale.
       const vol = path.join(tmp, 'phantom.nii');

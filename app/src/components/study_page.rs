@@ -62,7 +62,6 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
     let method = |m: &str| Method::from_key(m).ok_or_else(|| format!("study method \"{m}\" is not one the viewer has"));
     let (left, right) = (method(left)?, method(right)?);
     state.simulate.set(None);
-    state.blinded.set(true);
     state.split.set(true);
     state.methods[0].set(left);
     state.methods[1].set(right);
@@ -81,6 +80,8 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
 #[component]
 pub fn StudyPage(url: String) -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    // Blinded from the first frame: nothing may show a method name before the study is complete.
+    state.blinded.set(true);
     let phase = RwSignal::new(Phase::Loading);
     let def: RwSignal<Option<Rc<StudyDef>>, LocalStorage> = RwSignal::new_local(None);
     let session: RwSignal<Option<Session>, LocalStorage> = RwSignal::new_local(None);
