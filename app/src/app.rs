@@ -1,11 +1,15 @@
-//! The viewer page: start-up (tier, bundled weights and sample), layout, keyboard, drop target.
+//! The site's shell: start-up (tier, bundled weights and sample, decided once for every page),
+//! the route, navigation, keyboard, drop target and the help overlay.
 
-use crate::components::file_open::{open_files, FileOpen};
-use crate::components::status_bar::StatusBar;
-use crate::components::toolbar::Toolbar;
-use crate::components::metrics_panel::MetricsPanel;
-use crate::components::pane::Pane;
+use crate::components::about_page::AboutPage;
+use crate::components::file_open::open_files;
+use crate::components::help_overlay::HelpOverlay;
+use crate::components::home_page::HomePage;
+use crate::components::results_page::ResultsPage;
+use crate::components::site_nav::SiteNav;
 use crate::components::study_page::StudyPage;
+use crate::components::viewer_page::ViewerPage;
+use crate::route::Route;
 use crate::decoder::{Decoder, Method};
 use crate::display::Window;
 use crate::scan;
@@ -19,6 +23,7 @@ use std::rc::Rc;
 pub const SAMPLE: &str = "static/sample/shoulder_512.nii.gz";
 pub const COORD_WEIGHTS: &str = "static/weights/coord.csrw";
 pub const CONV_WEIGHTS: &str = "static/weights/conv.csrw";
+pub const DEMO_STUDY: &str = "static/study/demo.json";
 
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let resp = gloo::net::http::Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
@@ -88,11 +93,11 @@ pub fn App() -> impl IntoView {
     crate::simulation::run(state);
     crate::bench::install(state);
     crate::gpu_display::install_check();
-    // `?study=URL` opens the reader study defined there instead of the viewer.
-    let study = query_param("study").filter(|s| !s.is_empty());
-    let study_c = study.clone();
+    let route = crate::route::install();
+    let help = RwSignal::new(false);
+    // `?study=URL` names the study the study page opens; the bundled demo otherwise.
+    let study = query_param("study").filter(|s| !s.is_empty()).unwrap_or_else(|| DEMO_STUDY.to_string());
     spawn_local(async move {
-        let study = study_c;
         let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
         state.backend.set(tier.describe());
         let mut models = Vec::new();
@@ -114,19 +119,33 @@ pub fn App() -> impl IntoView {
         let conv = models.pop().flatten().map(|(m, _)| m);
         let coord = models.pop().flatten();
         state.decoder.set(Some(Rc::new(Decoder::new(tier, coord, conv))));
-        if study.is_none() {
-            match fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0)) {
+        let sample = fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0));
+        // A scan opened meanwhile (a study case, the user's file) stays.
+        if state.scan.with_untracked(|s| s.is_none()) {
+            match sample {
                 Ok(s) => state.show(s),
                 Err(e) => state.error.set(Some(e)),
             }
         }
     });
-    if let Some(url) = study {
-        return view! { <StudyPage url=url /> }.into_any();
-    }
 
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if target_is_input(&ev) {
+        if target_is_input(&ev) || ev.default_prevented() {
+            return;
+        }
+        match ev.key().as_str() {
+            "?" => {
+                help.update(|h| *h = !*h);
+                return;
+            }
+            "Escape" => {
+                help.set(false);
+                return;
+            }
+            _ => {}
+        }
+        // The study page has its own keys; the others share the viewer's.
+        if !matches!(route.get_untracked(), Route::Viewer | Route::Home) {
             return;
         }
         let handled = match ev.key().as_str() {
@@ -150,6 +169,9 @@ pub fn App() -> impl IntoView {
     };
     let on_drop = move |ev: leptos::ev::DragEvent| {
         ev.prevent_default();
+        if route.get_untracked() != Route::Viewer {
+            return;
+        }
         if let Some(list) = ev.data_transfer().and_then(|d| d.files()) {
             open_files(state, list);
         }
@@ -157,24 +179,18 @@ pub fn App() -> impl IntoView {
 
     view! {
         <div class="app" tabindex="0" on:keydown=on_key on:dragover=|ev| ev.prevent_default() on:drop=on_drop>
-            <header>
-                <h1>"coordsr"</h1>
-                <span class="subtitle">"scale-agnostic MRI super-resolution: every zoom level decoded at the pixels on screen"</span>
-                <FileOpen />
-            </header>
-            <Toolbar />
-            <main class="panes"><Pane index=0 /><Pane index=1 /><MetricsPanel /></main>
-            <StatusBar />
-            <footer>
-                {move || state.scan.with(|s| s.as_ref().map(|s| {
-                    let v = &s.volume;
-                    format!("{} · {}×{}×{} · {:.2}×{:.2} mm {}", s.name, v.width, v.height, v.depth(), v.spacing[0], v.spacing[1], s.notes.join("; "))
-                }))}
-                " · Scans open in this page only: nothing is uploaded. Sample: shoulder MR from pydicom-data (MIT)."
-                " "<a href="?study=static/study/demo.json" data-testid="study-link">"Reader study (demo)"</a>"."
-                " Keys: ↑/↓ slice, +/− zoom, F fit, 1 one-to-one, A auto window; wheel zooms at the cursor, Shift+wheel changes slice, drag pans, right-drag sets the window."
-            </footer>
+            <SiteNav route=route />
+            {move || {
+                let study = study.clone();
+                match route.get() {
+                    Route::Home => view! { <HomePage /> }.into_any(),
+                    Route::Results => view! { <ResultsPage /> }.into_any(),
+                    Route::Viewer => view! { <ViewerPage /> }.into_any(),
+                    Route::Study => view! { <StudyPage url=study /> }.into_any(),
+                    Route::About => view! { <AboutPage /> }.into_any(),
+                }
+            }}
+            <HelpOverlay open=help />
         </div>
     }
-    .into_any()
 }

@@ -7,6 +7,7 @@ mod decoder;
 mod display;
 mod gpu_display;
 mod scan;
+mod route;
 mod simulation;
 mod state;
 mod study;

@@ -179,8 +179,8 @@ pub fn to_per_slice_csv(rows: &[Row]) -> String {
     s
 }
 
-/// The poster's row order: defaults first, then the ablations.
-const ROW_ORDER: [(&str, &str, &str, &str); 7] = [
+/// The poster's row order: defaults first, then the ablations (group, method, λ, train scales).
+pub const ROW_ORDER: [(&str, &str, &str, &str); 7] = [
     ("default", "bicubic", "", ""),
     ("default", "zerofill", "", ""),
     ("default", "coord", "10", "1-2"),
@@ -192,7 +192,7 @@ const ROW_ORDER: [(&str, &str, &str, &str); 7] = [
 
 /// The poster's own VIF / PSNR at 1.5×, 2×, 3× (sagittal knee, its data and degradation), for
 /// reference beside ours: same rows as [`ROW_ORDER`]; zero-fill is not in the poster.
-const POSTER: [(&str, &str, &str, &str); 6] = [
+pub const POSTER: [(&str, &str, &str, &str); 6] = [
     ("bicubic", "", "", ".87 / 34.2 · .79 / 31.4 · .64 / 27.6"),
     ("coord", "10", "1-2", ".92 / 33.8 · .87 / 31.0 · .76 / 26.9"),
     ("conv", "0", "2", "– · .82 / 32.3 · –"),

@@ -140,6 +140,16 @@ test('reader study', { timeout: 600_000 }, async () => {
     assert.equal(await page.$$eval('[data-testid=summary-readers] tbody tr', (trs) => trs.length), 2 * QUESTIONS);
     await page.screenshot({ path: path.join(shots, 'study-summary.png') });
 
+    // A coordinator who read nothing summarises the two exports from the study's front page.
+    const coordinator = await context2.newPage();
+    await coordinator.goto(url);
+    await coordinator.waitForSelector('[data-testid=reader-id]');
+    await coordinator.setInputFiles('[data-testid=import]', [json1, json2]);
+    await coordinator.waitForSelector('[data-testid=summary] tbody tr');
+    const coordMeans = await coordinator.$$eval('[data-testid=summary] tbody tr .mean', (tds) => tds.map((td) => td.textContent));
+    assert.deepEqual(coordMeans, summary.map((s) => s.mean));
+    await coordinator.screenshot({ path: path.join(shots, 'study-coordinator.png') });
+
     // A bad study file: a clear message naming it.
     const bad = await context2.newPage();
     await bad.goto(`${server.origin}/?backend=cpu&study=static/study/missing.json`);

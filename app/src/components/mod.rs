@@ -1,9 +1,17 @@
+pub mod about_page;
 pub mod file_open;
+pub mod help_overlay;
+pub mod home_page;
+pub mod method_diagram;
 pub mod method_select;
 pub mod metrics_panel;
 pub mod pane;
+pub mod results_page;
+pub mod site_nav;
 pub mod status_bar;
 pub mod study_complete;
 pub mod study_page;
 pub mod study_questions;
+pub mod study_summary;
 pub mod toolbar;
+pub mod viewer_page;

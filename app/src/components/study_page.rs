@@ -6,6 +6,7 @@ use crate::components::pane::Pane;
 use crate::components::status_bar::StatusBar;
 use crate::components::study_complete::StudyComplete;
 use crate::components::study_questions::{study_key, StudyQuestions};
+use crate::components::study_summary::StudySummary;
 use crate::components::toolbar::Toolbar;
 use crate::decoder::Method;
 use crate::display::Window;
@@ -160,13 +161,12 @@ pub fn StudyPage(url: String) -> impl IntoView {
     });
 
     view! {
-        <div class="app study" tabindex="0" on:keydown=on_key node_ref=root>
-            <header>
-                <h1>"coordsr"</h1>
+        <div class="page study" tabindex="0" on:keydown=on_key node_ref=root data-testid="page-study">
+            <div class="page-bar">
                 <span class="subtitle" data-testid="study-title">
                     {move || def.get().map_or("reader study".to_string(), |d| format!("reader study: {}", d.title))}
                 </span>
-            </header>
+            </div>
             <div class="error" data-testid="study-error" hidden=move || message.with(|m| m.is_none())>
                 {move || message.get().unwrap_or_default()}
             </div>
@@ -188,6 +188,10 @@ pub fn StudyPage(url: String) -> impl IntoView {
                             </label>
                             <button type="submit" data-testid="start" on:click=move |ev| { ev.prevent_default(); start_click() }>"start"</button>
                         </form>
+                        <section class="study-coordinator">
+                            <h3>"Study coordinator: summarise readers' exports"</h3>
+                            {move || def.get().map(|d| view! { <StudySummary def=d own=None /> })}
+                        </section>
                     }.into_any()
                 }
                 Phase::Reading => view! {

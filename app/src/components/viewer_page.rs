@@ -1,0 +1,32 @@
+//! The viewer: open a scan, zoom anywhere, compare methods, simulate a low-res acquisition.
+
+use crate::components::file_open::FileOpen;
+use crate::components::metrics_panel::MetricsPanel;
+use crate::components::pane::Pane;
+use crate::components::status_bar::StatusBar;
+use crate::components::toolbar::Toolbar;
+use crate::state::ViewerState;
+use leptos::prelude::*;
+
+#[component]
+pub fn ViewerPage() -> impl IntoView {
+    let state = expect_context::<ViewerState>();
+    view! {
+        <div class="page viewer" data-testid="page-viewer">
+            <div class="page-bar">
+                <span class="subtitle">"Every zoom level decoded by the coordinate decoder at the pixels on screen."</span>
+                <FileOpen />
+            </div>
+            <Toolbar />
+            <main class="panes"><Pane index=0 /><Pane index=1 /><MetricsPanel /></main>
+            <StatusBar />
+            <footer>
+                {move || state.scan.with(|s| s.as_ref().map(|s| {
+                    let v = &s.volume;
+                    format!("{} · {}×{}×{} · {:.2}×{:.2} mm {}", s.name, v.width, v.height, v.depth(), v.spacing[0], v.spacing[1], s.notes.join("; "))
+                }))}
+                " · Scans open in this page only: nothing is uploaded. Sample: shoulder MR from pydicom-data (MIT). Press ? for the keys."
+            </footer>
+        </div>
+    }
+}

@@ -1,0 +1,72 @@
+// The demo site end to end (CPU fallback): every route by its link and by deep link, the back
+// button, the help overlay, the results table against results/results.csv, screenshots at a
+// laptop and a tablet size, and no request outside the origin.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { serve, launch, shots, root } from './harness.mjs';
+
+const ROUTES = ['', 'results', 'viewer', 'study', 'about'];
+const csv = fs.readFileSync(path.join(root, 'results/results.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+
+test('demo site', { timeout: 600_000 }, async () => {
+  const server = await serve();
+  const browser = await launch(false);
+  try {
+    for (const [w, h] of [[1280, 800], [820, 1180]]) {
+      const page = await browser.newPage({ viewport: { width: w, height: h }, deviceScaleFactor: 1 });
+      page.setDefaultTimeout(300_000);
+      const requests = [];
+      page.on('request', (r) => requests.push(r.url()));
+      await page.goto(`${server.origin}/?backend=cpu`);
+      await page.waitForSelector('[data-testid=page-home]');
+      // Content shows before the model is ready; the strip decodes once it is.
+      await page.waitForFunction(() => window.coordsrFrame && window.coordsrFrame.method === 'coord');
+      for (const r of ROUTES) {
+        await page.click(`[data-testid=nav-${r}]`);
+        await page.waitForSelector(`[data-testid=page-${r || 'home'}]`);
+        assert.equal(await page.$eval('.site-nav a.current', (a) => a.getAttribute('href')), `#/${r}`);
+        if (r === 'results') await page.waitForSelector('[data-testid=results-table]');
+        await page.screenshot({ path: path.join(shots, `site-${r || 'home'}-${w}x${h}.png`), fullPage: r !== 'viewer' });
+      }
+      // Back walks the routes in reverse.
+      await page.goBack();
+      await page.waitForSelector('[data-testid=page-study]');
+      await page.goBack();
+      await page.waitForSelector('[data-testid=page-viewer]');
+      // Deep link + reload.
+      await page.goto(`${server.origin}/?backend=cpu#/results`);
+      await page.reload();
+      await page.waitForSelector('[data-testid=results-table]');
+
+      // The results table is results.csv, cell for cell (VIF / PSNR of every row and scale).
+      const cells = await page.$$eval('[data-testid=results-table]', (tables) => tables.flatMap((t) =>
+        [...t.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.querySelectorAll('td[data-scale]')].map((td) => ({
+          dataset: t.dataset.dataset, method: tr.dataset.method, lambda: tr.dataset.lambda, train: tr.dataset.train,
+          scale: td.dataset.scale, text: td.textContent })))));
+      let checked = 0;
+      for (const [method, lambda, train, scale, vif, psnr, , , dataset] of csv) {
+        const c = cells.find((x) => x.dataset === dataset && x.method === method && x.lambda === lambda && x.train === train && x.scale === scale);
+        assert.ok(c, `no cell for ${method} ${lambda} ${train} ${scale} ${dataset}`);
+        assert.equal(c.text, `${Number(vif).toFixed(3)} / ${Number(psnr).toFixed(2)}`);
+        checked++;
+      }
+      assert.equal(checked, csv.length);
+
+      // The help overlay: ? opens it, Escape closes it.
+      await page.focus('.app');
+      await page.keyboard.press('?');
+      await page.waitForSelector('[data-testid=help]:not([hidden])');
+      await page.screenshot({ path: path.join(shots, `site-help-${w}x${h}.png`) });
+      await page.keyboard.press('Escape');
+      await page.waitForSelector('[data-testid=help]', { state: 'hidden' });
+
+      assert.deepEqual(requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
