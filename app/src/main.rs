@@ -16,4 +16,8 @@ mod tier;
 fn main() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::App);
+    // The static "loading" line of index.html (the first paint, before the wasm arrives) goes.
+    if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
+        boot.remove();
+    }
 }
