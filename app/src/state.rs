@@ -35,6 +35,9 @@ pub struct ViewerState {
     /// The tier, in words ("WebGPU (…)" or "CPU fallback (…)").
     pub backend: RwSignal<String>,
     pub status: RwSignal<[Status; 2]>,
+    /// The zoom and centre the last "fit" chose: while the view still has them, a resized pane
+    /// (another page, a window resize) fits again instead of keeping a stale zoom.
+    pub last_fit: RwSignal<Option<(f64, [f64; 2])>>,
     pub error: RwSignal<Option<String>>,
 }
 
@@ -67,6 +70,7 @@ impl ViewerState {
             viewport: RwSignal::new((800.0, 600.0)),
             backend: RwSignal::new(String::new()),
             status: RwSignal::new(Default::default()),
+            last_fit: RwSignal::new(None),
             error: RwSignal::new(None),
         }
     }
@@ -94,6 +98,14 @@ impl ViewerState {
             let v = View::fit(w as usize, h as usize, scan.volume.width, scan.volume.height);
             self.zoom.set(v.zoom);
             self.center.set(v.center);
+            self.last_fit.set(Some((v.zoom, v.center)));
+        }
+    }
+
+    /// Fit again if the view is still the last fit (called when a pane's size changes).
+    pub fn refit_if_fitted(&self) {
+        if self.last_fit.get_untracked() == Some((self.zoom.get_untracked(), self.center.get_untracked())) {
+            self.fit();
         }
     }
 

@@ -62,6 +62,7 @@ pub fn Pane(index: usize) -> impl IntoView {
             let r = c.get_bounding_client_rect();
             if r.width() > 0.0 && r.height() > 0.0 && state.viewport.get_untracked() != (r.width(), r.height()) {
                 state.viewport.set((r.width(), r.height()));
+                state.refit_if_fitted();
             }
         }
     };
