@@ -5,6 +5,7 @@
 # Usage: scripts/bench-web.sh [budget-seconds-per-decode]   (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 scripts/setup.sh --web
 trunk build --release --offline
 (cd tests/browser && npm ci --no-audit --no-fund --silent && node bench.mjs "${1:-60}")

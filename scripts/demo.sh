@@ -2,6 +2,7 @@
 # Set up, build the web viewer and serve it on http://127.0.0.1:8080 (Ctrl+C stops it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 scripts/setup.sh --web
 trunk build --release --offline
 echo "demo: serving dist/ on http://127.0.0.1:8080"

@@ -4,6 +4,7 @@
 # Usage: scripts/test-web.sh [--no-setup]   (scripts/test.sh runs it after the engine's tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/tools.sh
 [[ "${1:-}" == "--no-setup" ]] || scripts/setup.sh --web
 cargo build --release --locked --bin coordsr
 trunk build --release --offline

@@ -73,14 +73,67 @@ fn upscale_writes_nifti_with_updated_affine() {
         assert_eq!((v.width, v.height, v.depth()), (100, 45, 1));
         assert!((v.spacing[0] - 0.8).abs() < 1e-4 && (v.spacing[1] - 2.0).abs() < 1e-4, "{:?}", v.spacing);
     }
-    // coord without weights is a usage error, not a crash.
-    let out = coordsr(&["upscale", input.to_str().unwrap(), "--scale", "2", "-o", d.join("x.nii").to_str().unwrap()]);
-    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("--weights"));
+}
+
+#[test]
+fn upscale_uses_the_built_in_model_from_any_folder() {
+    // A newcomer's first command: the default method (coord), no --weights, run from a folder
+    // outside the repository, relative paths.
+    let d = tmp("builtin");
+    let vol = coordsr::volume::Volume::from_image(coordsr::phantom::shepp_logan(36, 28), [1.0, 1.2]);
+    coordsr::io::write_nifti(&d.join("scan.nii.gz"), &vol).unwrap();
+    for (method, scale, size) in [("coord", "2.5", (90, 70)), ("conv", "2", (72, 56))] {
+        let name = format!("{method}.nii.gz");
+        let out = Command::new(env!("CARGO_BIN_EXE_coordsr"))
+            .current_dir(&d)
+            .args(["upscale", "scan.nii.gz", "--scale", scale, "--method", method, "-o", &name])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let v = coordsr::io::read_volume(&d.join(&name)).unwrap();
+        assert_eq!((v.width, v.height, v.depth()), (size.0, size.1, 1), "{method}");
+        // Not a blank or constant image: the phantom's structure comes through.
+        let s = &v.slices[0].data;
+        let (lo, hi) = s.iter().fold((f32::MAX, f32::MIN), |(a, b), &x| (a.min(x), b.max(x)));
+        assert!(s.iter().all(|x| x.is_finite()) && hi - lo > 0.5, "{method}: range {lo}..{hi}");
+    }
+    // The built-in model is the one `--weights static/weights/coord.csrw` names: same pixels.
+    let explicit = d.join("explicit.nii.gz");
+    let w = common::repo().join("static/weights/coord.csrw");
+    let out = coordsr(&["upscale", d.join("scan.nii.gz").to_str().unwrap(), "--scale", "2.5", "--weights", w.to_str().unwrap(), "-o", explicit.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = coordsr::io::read_volume(&explicit).unwrap();
+    let b = coordsr::io::read_volume(&d.join("coord.nii.gz")).unwrap();
+    assert_eq!(a.slices[0].data, b.slices[0].data);
+    // Weights of the wrong kind are refused with the file named.
+    let c = common::repo().join("static/weights/conv.csrw");
+    let out = coordsr(&["upscale", d.join("scan.nii.gz").to_str().unwrap(), "--scale", "2", "--weights", c.to_str().unwrap(), "-o", d.join("x.nii").to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("conv.csrw") && err.contains("not coord"), "{err}");
+}
+
+#[test]
+fn help_names_the_built_in_models_facts() {
+    let out = coordsr(&["upscale", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    // The facts come from the weights' own headers: check them against the sidecar.
+    let sidecar: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::repo().join("static/weights/coord.json")).unwrap()).unwrap();
+    let meta = &sidecar["meta"];
+    for want in [
+        "built-in".to_string(),
+        "coord λ=10 1-2×".to_string(),
+        format!("split {}", meta["split"]["name"].as_str().unwrap()),
+        format!("validation VIF {:.3}", meta["val_vif"].as_f64().unwrap()),
+        "conv λ=0 2×".to_string(),
+    ] {
+        assert!(help.contains(&want), "--help lacks {want:?}:\n{help}");
+    }
 }
 
 #[test]
 fn train_eval_export_upscale_on_real_data() {
-    let Some(root) = data_root() else { return };
+    let Some(root) = data_root("train_eval_export_upscale_on_real_data") else { return };
     let d = tmp("e2e");
     let run = d.join("run");
     let common = [

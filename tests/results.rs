@@ -12,7 +12,7 @@ use coordsr::metrics;
 
 #[test]
 fn committed_coord_weights_reproduce_the_committed_2x_vif() {
-    let Some(root) = common::data_root() else { return };
+    let Some(root) = common::data_root("committed_coord_weights_reproduce_the_committed_2x_vif") else { return };
     let repo = common::repo();
     let csv_path = repo.join("results/per_slice.csv");
     let csv = std::fs::read_to_string(&csv_path).expect("results/per_slice.csv is committed");

@@ -98,7 +98,7 @@ pub fn App() -> impl IntoView {
     // `?study=URL` names the study the study page opens; the bundled demo otherwise.
     let study = query_param("study").filter(|s| !s.is_empty()).unwrap_or_else(|| DEMO_STUDY.to_string());
     spawn_local(async move {
-        let tier = tier::detect(query_param("backend").as_deref() == Some("cpu")).await;
+        let tier = tier::detect(tier::Requested::from_param(query_param("backend").as_deref())).await;
         state.backend.set(tier.describe());
         let mut models = Vec::new();
         for url in [COORD_WEIGHTS, CONV_WEIGHTS] {

@@ -32,43 +32,80 @@ fn cpu(reason: impl Into<String>) -> Tier {
     Tier::Cpu { device: Device::flex(), reason: reason.into() }
 }
 
-/// Adapter name as the browser reports it (vendor/architecture/description).
-async fn adapter_name() -> Option<String> {
-    let nav = web_sys::window()?.navigator();
-    let gpu = js_sys::Reflect::get(&nav, &JsValue::from_str("gpu")).ok()?;
-    if gpu.is_undefined() || gpu.is_null() {
-        return None;
+/// Which tier the URL asks for: `?backend=cpu` or `?backend=webgpu`, else automatic.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Requested {
+    Auto,
+    Cpu,
+    WebGpu,
+}
+
+impl Requested {
+    pub fn from_param(p: Option<&str>) -> Self {
+        match p {
+            Some("cpu") => Requested::Cpu,
+            Some("webgpu") => Requested::WebGpu,
+            _ => Requested::Auto,
+        }
     }
-    let request = js_sys::Reflect::get(&gpu, &JsValue::from_str("requestAdapter")).ok()?;
+}
+
+/// The adapter as the browser describes it.
+struct Adapter {
+    /// vendor / architecture / description, joined.
+    name: String,
+    /// `GPUAdapterInfo.isFallbackAdapter` (or the older `GPUAdapter.isFallbackAdapter`).
+    fallback: bool,
+}
+
+async fn adapter() -> Option<Adapter> {
+    let get = |o: &JsValue, k: &str| js_sys::Reflect::get(o, &JsValue::from_str(k)).ok().filter(|v| !v.is_undefined() && !v.is_null());
+    let nav = web_sys::window()?.navigator();
+    let gpu = get(&nav, "gpu")?;
+    let request = get(&gpu, "requestAdapter")?;
     let promise = js_sys::Function::from(request).call0(&gpu).ok()?;
     let adapter = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await.ok()?;
     if adapter.is_null() || adapter.is_undefined() {
         return None;
     }
-    let info = js_sys::Reflect::get(&adapter, &JsValue::from_str("info")).ok()?;
-    let field = |k: &str| js_sys::Reflect::get(&info, &JsValue::from_str(k)).ok().and_then(|v| v.as_string()).filter(|s| !s.is_empty());
-    Some(
-        [field("vendor"), field("architecture"), field("description")]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .trim()
-            .to_string(),
-    )
-    .map(|s| if s.is_empty() { "adapter".to_string() } else { s })
+    let info = get(&adapter, "info");
+    let field = |k: &str| info.as_ref().and_then(|i| get(i, k)).and_then(|v| v.as_string()).filter(|s| !s.is_empty());
+    let name = [field("vendor"), field("architecture"), field("description")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let flag = |o: Option<JsValue>| o.and_then(|v| v.as_bool()).unwrap_or(false);
+    let fallback = flag(info.as_ref().and_then(|i| get(i, "isFallbackAdapter"))) || flag(get(&adapter, "isFallbackAdapter"));
+    Some(Adapter { name: if name.trim().is_empty() { "adapter".into() } else { name.trim().to_string() }, fallback })
 }
 
-/// Decide the tier: WebGPU when the browser has an adapter *and* a small decode on it works
-/// end to end (compile, run, read back); the CPU backend otherwise. `force_cpu` comes from the
-/// `?backend=cpu` URL parameter.
-pub async fn detect(force_cpu: bool) -> Tier {
-    if force_cpu {
+/// Why an adapter is a software renderer, if it is one. A software WebGPU (SwiftShader, llvmpipe,
+/// lavapipe: virtual machines, remote desktops, Linux without GPU drivers) runs our decoder
+/// 100–300× slower than the CPU tier on the same cores (BENCHMARKS.md), so it is not chosen unless
+/// asked for.
+pub fn software_reason(name: &str, fallback: bool) -> Option<String> {
+    if fallback {
+        return Some(format!("the WebGPU adapter ({name}) is a fallback (software) adapter"));
+    }
+    let lower = name.to_lowercase();
+    ["swiftshader", "llvmpipe", "lavapipe", "softpipe", "software", "warp"]
+        .iter()
+        .find(|k| lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == **k))
+        .map(|k| format!("the WebGPU adapter ({name}) is a software renderer ({k})"))
+}
+
+/// Decide the tier: WebGPU when the browser has a hardware adapter *and* a small decode on it
+/// works end to end (compile, run, read back); the CPU backend otherwise. `?backend=cpu` forces the
+/// CPU; `?backend=webgpu` takes any adapter, software ones included.
+pub async fn detect(requested: Requested) -> Tier {
+    if requested == Requested::Cpu {
         return cpu("requested with ?backend=cpu");
     }
-    let Some(adapter) = adapter_name().await else {
+    let Some(adapter) = adapter().await else {
         return cpu("this browser offers no WebGPU adapter");
     };
+    if requested == Requested::Auto {
+        if let Some(why) = software_reason(&adapter.name, adapter.fallback) {
+            return cpu(format!("{why}, slower than the CPU; ?backend=webgpu forces it"));
+        }
+    }
     let device = match Device::wgpu_options().init_async().await {
         Ok(d) => d,
         Err(e) => return cpu(format!("WebGPU failed to start: {e}")),
@@ -82,6 +119,7 @@ pub async fn detect(force_cpu: bool) -> Tier {
     let enc = model.encode(&lr, &device);
     let grid = Grid::upscaled(8, 8, 2.0, 2.0);
     let out = model.query_chunk(&enc, &grid.hr_coords()[..16], grid.cell());
+    let adapter = adapter.name;
     match out.into_data_async().await {
         Ok(d) if d.num_elements() == 16 => Tier::WebGpu { device, adapter },
         Ok(_) => cpu("WebGPU returned a wrong result size"),

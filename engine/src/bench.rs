@@ -46,7 +46,12 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
     for scale in [2usize, 4] {
         let n = 512 / scale;
         let lr = shepp_logan(n, n);
-        let enc_macs = cfg.encoder.macs_per_pixel() * (n * n) as u64;
+        // Encoding a coord model includes the latent-side half of the decoder's first layer.
+        let prepare_macs = match &cfg.decoder {
+            DecoderConfig::Coord(d) => d.macs_per_latent(c),
+            DecoderConfig::Conv => 0,
+        };
+        let enc_macs = (cfg.encoder.macs_per_pixel() + prepare_macs) * (n * n) as u64;
         let secs = time(repeats, || {
             let _ = t.model.encode(&lr, device).unit;
         });
@@ -70,6 +75,23 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
                 let _ = writeln!(
                     out,
                     "| coord decoder {scale}× | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
+                    q as f64 / secs,
+                    2.0 * (per * q as u64) as f64 / secs / 1e9
+                );
+                // The same queries the way LIIF writes them (unfold, whole MLP per neighbour), in
+                // the same run: what splitting the first layer gains on this machine.
+                let per = d.macs_per_query_unsplit(c);
+                let dec = t.model.coord.as_ref().expect("coord model");
+                let unfolded = crate::model::CoordDecoder::unfold(t.model.encoder.forward(crate::infer::normalised_input(&enc, device)));
+                let secs = time(repeats, || {
+                    for part in coords.chunks(crate::infer::DEFAULT_CHUNK) {
+                        let plan = crate::model::QueryPlan::build(part, &vec![0; part.len()], n, n, &[dec.clip_cell(grid.cell())]);
+                        let _ = dec.query_unfolded(unfolded.clone(), &plan).into_data();
+                    }
+                });
+                let _ = writeln!(
+                    out,
+                    "| coord decoder {scale}×, unsplit reference | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
                     q as f64 / secs,
                     2.0 * (per * q as u64) as f64 / secs / 1e9
                 );

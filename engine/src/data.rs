@@ -56,6 +56,23 @@ pub fn default_data_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data")
 }
 
+/// `default_data_root()/sub` for a test that needs real MRI, or `None` after saying so.
+///
+/// The note goes straight to the process's stderr, not through `eprintln!`: the test harness
+/// captures the print macros of passing tests, so a skip would otherwise look like a pass in 0.00 s.
+/// With it, a clone without `../shared` shows which real-data tests did not run, and why.
+pub fn real_data(sub: &str, test: &str) -> Option<PathBuf> {
+    let root = default_data_root();
+    let p = if sub.is_empty() { root } else { root.join(sub) };
+    if p.exists() {
+        return Some(p);
+    }
+    use std::io::Write as _;
+    let line = format!("{test}: skipped: no real MRI at {} (set COORDSR_DATA to the data folder)\n", p.display());
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    None
+}
+
 /// Reference slices are centre-cropped to a multiple of this, so that the 1.5×, 2×, 3× and 4×
 /// grids are exact and every method is scored on the same pixels (at most 11 edge rows and
 /// columns of background go).

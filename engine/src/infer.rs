@@ -7,7 +7,7 @@ use crate::interp;
 use crate::model::{QueryPlan, SrModel, CONV_SCALE};
 use burn::tensor::{Device, Tensor, TensorData};
 
-/// Queries per device call: bounds memory to ~`chunk · 4 · (9C + 4)` floats (≈ 19 MB at C = 32).
+/// Queries per device call: bounds memory to ~`chunk · 4 · hidden` floats per layer (≈ 8 MB at 128).
 pub const DEFAULT_CHUNK: usize = 16_384;
 
 /// The intensity unit of a slice: its 99.5th percentile (falling back to the maximum, then 1).
@@ -46,9 +46,15 @@ pub struct Encoded {
     pub lr_norm: Vec<f32>,
     /// Multiply outputs by this to return to scanner units.
     pub unit: f32,
-    /// Coord: unfolded latent rows `[h·w, 9C]`. Conv: the ×2 output `[1, 1, 2h, 2w]` flattened.
+    /// Coord: the latent-side first-layer rows `[h·w, hidden]` ([`crate::model::CoordDecoder::prepare`]).
+    /// Conv: the ×2 output `[1, 1, 2h, 2w]`.
     pub rows: Option<Tensor<2>>,
     pub conv_out: Option<Tensor<4>>,
+}
+
+/// The encoder's input for an encoded slice: its normalised low-res samples `[1, 1, h, w]`.
+pub fn normalised_input(enc: &Encoded, device: &Device) -> Tensor<4> {
+    Tensor::<4>::from_data(TensorData::new(enc.lr_norm.clone(), [1, 1, enc.height, enc.width]), device)
 }
 
 impl SrModel {

@@ -129,7 +129,7 @@ enum Command {
         output: PathBuf,
         #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
         method: MethodArg,
-        /// Weights for coord/conv (.csrw).
+        /// Weights for coord/conv (.csrw); the built-in models by default.
         #[arg(long)]
         weights: Option<PathBuf>,
         /// Keep the stored grid even where the DICOM says it was interpolated from a smaller acquisition.
@@ -314,6 +314,36 @@ fn write_output(path: &Path, volume: &Volume) -> Result<(), String> {
     }
 }
 
+/// The model for `--method coord|conv`: `--weights` when given (checked to be that kind), else
+/// the built-in default.
+fn load_model(method: MethodArg, weights: Option<&Path>, dev: &Device) -> Result<Trained, String> {
+    let want = if method == MethodArg::Coord { "coord" } else { "conv" };
+    let t = match weights {
+        Some(p) => Trained::load(p, dev)?,
+        None => return Trained::bundled(want, dev),
+    };
+    if t.method() != want {
+        return Err(format!("{}: these are {} weights, not {want}", t.source, t.method()));
+    }
+    Ok(t)
+}
+
+/// `--weights` help that names the built-in defaults with their facts, read from the weights
+/// files' own headers (so the text cannot drift from the models).
+fn weights_help() -> String {
+    let facts = |m: &str| {
+        coordsr::methods::bundled::bytes(m)
+            .and_then(|b| weights::parse(b).ok())
+            .map(|(h, _)| h.facts())
+            .unwrap_or_else(|| format!("built-in {m} weights unreadable"))
+    };
+    format!(
+        "Weights for coord/conv (.csrw). Default: the built-in models (static/weights/). coord: {}. conv: {}",
+        facts("coord"),
+        facts("conv")
+    )
+}
+
 fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Train {
@@ -408,15 +438,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let vol = read_for_processing(&input, no_acquisition_crop)?;
             let dev = device(cli.backend)?;
             let trained = match method {
-                MethodArg::Coord | MethodArg::Conv => {
-                    let p = weights.ok_or("--weights is required for coord and conv")?;
-                    let t = Trained::load(&p, &dev)?;
-                    let want = if method == MethodArg::Coord { "coord" } else { "conv" };
-                    if t.method() != want {
-                        return Err(format!("{}: these are {} weights, not {want}", p.display(), t.method()));
-                    }
-                    Some(t)
-                }
+                MethodArg::Coord | MethodArg::Conv => Some(load_model(method, weights.as_deref(), &dev)?),
                 _ => None,
             };
             let m = match (method, &trained) {
@@ -484,10 +506,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let view = coordsr::view::View { width, height, center: [center[0], center[1]], zoom };
             let dev = device(cli.backend)?;
             let img = match method {
-                MethodArg::Coord | MethodArg::Conv => {
-                    let p = weights.ok_or("--weights is required for coord and conv")?;
-                    Trained::load(&p, &dev)?.model.render_view(s, &view, &dev)
-                }
+                MethodArg::Coord | MethodArg::Conv => load_model(method, weights.as_deref(), &dev)?.model.render_view(s, &view, &dev),
                 MethodArg::Bicubic => view.bicubic(s),
                 MethodArg::Nearest => view.nearest(s),
                 MethodArg::Zerofill => return Err("zero-fill is global: use `upscale --method zerofill`".into()),
@@ -572,7 +591,16 @@ fn run(cli: Cli) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    use clap::{CommandFactory, FromArgMatches};
+    let help = weights_help();
+    let cmd = Cli::command()
+        .mut_subcommand("upscale", |c| c.mut_arg("weights", |a| a.help(help.clone())))
+        .mut_subcommand("render", |c| c.mut_arg("weights", |a| a.help(help.clone())));
+    let cli = match Cli::from_arg_matches(&cmd.get_matches()) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("coordsr: {e}");

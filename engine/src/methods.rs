@@ -13,8 +13,26 @@ use std::path::Path;
 pub struct Trained {
     pub model: SrModel,
     pub header: Header,
-    /// Where it came from (a path), for reports.
+    /// Where it came from (a path, or "built-in …"), for reports.
     pub source: String,
+}
+
+/// The default models, built into the library: the same files the viewer ships in
+/// `static/weights/` (~0.45 MB each as f16), so `coordsr upscale scan.dcm --scale 2.5` works from
+/// any folder without `--weights`. Each file's header carries its facts (λ, scales, split,
+/// validation VIF), which `--help` quotes.
+pub mod bundled {
+    pub const COORD: &[u8] = include_bytes!("../../static/weights/coord.csrw");
+    pub const CONV: &[u8] = include_bytes!("../../static/weights/conv.csrw");
+
+    /// The bundled weights of a model kind ("coord" or "conv").
+    pub fn bytes(method: &str) -> Option<&'static [u8]> {
+        match method {
+            "coord" => Some(COORD),
+            "conv" => Some(CONV),
+            _ => None,
+        }
+    }
 }
 
 impl Trained {
@@ -24,19 +42,45 @@ impl Trained {
         Ok(Self { model, header, source: path.display().to_string() })
     }
 
+    /// The built-in default model of a kind ("coord" or "conv"); see [`bundled`].
+    pub fn bundled(method: &str, device: &Device) -> Result<Self, String> {
+        let bytes = bundled::bytes(method).ok_or_else(|| format!("no built-in {method} model"))?;
+        let (model, header) = weights::load(bytes, device).map_err(|e| format!("built-in {method} weights: {e}"))?;
+        Ok(Self { model, header, source: format!("built-in {method} (static/weights/{method}.csrw)") })
+    }
+
     pub fn method(&self) -> &'static str {
-        self.header.config.method()
+        self.header.method()
     }
 
     /// λ of the denoising term it was trained with (0 when the file does not say).
     pub fn lambda(&self) -> f64 {
-        self.header.meta.get("lambda").and_then(|v| v.as_f64()).unwrap_or(0.0)
+        self.header.lambda()
     }
 
-    /// Training scale range as written in reports: "1–2" or "2".
+    /// Training scale range as written in reports: "1-2" or "2".
+    pub fn train_scales(&self) -> String {
+        self.header.train_scales()
+    }
+
+    /// A short label such as "coord λ=10 1-2×".
+    pub fn label(&self) -> String {
+        self.header.label()
+    }
+}
+
+/// What a weights file says about its model, read from the header alone.
+impl Header {
+    pub fn method(&self) -> &'static str {
+        self.config.method()
+    }
+
+    pub fn lambda(&self) -> f64 {
+        self.meta.get("lambda").and_then(|v| v.as_f64()).unwrap_or(0.0)
+    }
+
     pub fn train_scales(&self) -> String {
         let r: Vec<f64> = self
-            .header
             .meta
             .get("train_scales")
             .and_then(|v| v.as_array())
@@ -49,9 +93,33 @@ impl Trained {
         }
     }
 
-    /// A short label such as "coord λ=10 1-2×".
     pub fn label(&self) -> String {
         format!("{} λ={} {}×", self.method(), fmt_num(self.lambda()), self.train_scales())
+    }
+
+    /// The facts a user needs to trust a model: what it is, what it was trained on, how it did
+    /// on validation. E.g. "coord λ=10 1-2×, trained on split brain-by-subject-v1 (train:
+    /// vs-seg-001-t1, brain-t1-uih), best validation VIF 0.629 at step 1400".
+    pub fn facts(&self) -> String {
+        let m = &self.meta;
+        let mut s = self.label();
+        if let Some(split) = m.get("split") {
+            let list = |k: &str| {
+                split.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "))
+            };
+            let name = split.get("name").and_then(|v| v.as_str()).unwrap_or("?");
+            s += &format!(", trained on split {name}");
+            if let Some(train) = list("train") {
+                s += &format!(" (train: {train})");
+            }
+        }
+        if let Some(v) = m.get("val_vif").and_then(|v| v.as_f64()) {
+            s += &format!(", best validation VIF {v:.3}");
+            if let Some(step) = m.get("best_step").and_then(|v| v.as_u64()) {
+                s += &format!(" at step {step}");
+            }
+        }
+        s
     }
 }
 

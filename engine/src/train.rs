@@ -631,7 +631,11 @@ mod tests {
         let metrics = |l: &str| l.lines().last().unwrap().split(',').skip(5).take(2).map(String::from).collect::<Vec<_>>();
         let log_split = std::fs::read_to_string(RunDir(dir).log()).unwrap();
         assert_eq!(metrics(&log_full), metrics(&log_split));
-        assert_eq!(full.best_vif.max(first.best_vif), second.best_vif);
+        // Equal up to float summation order: a reloaded parameter may sit in memory in another
+        // layout than the optimiser's, and the decoder's first-layer convolution then sums in
+        // another order (differences ~1e-17 seen). A broken resume moves VIF by far more.
+        let want = full.best_vif.max(first.best_vif);
+        assert!((want - second.best_vif).abs() <= 1e-9 * want.abs(), "{want} vs {}", second.best_vif);
     }
 
     #[test]

@@ -34,7 +34,7 @@ const server = await serve();
 try {
   for (const webgpu of TIERS.map((t) => t === 'webgpu')) {
     const tier = { tier: webgpu ? 'webgpu' : 'cpu', decodes: [] };
-    const query = webgpu ? '' : '?backend=cpu';
+    const query = webgpu ? '?backend=webgpu' : '?backend=cpu';
     const withMethod = (m) => server.origin + '/' + (query ? query + '&' : '?') + `method=${m}`;
     // A fresh browser per phase: work queued on software WebGPU outlives a closed page.
     const phase = async (fn) => {

@@ -36,8 +36,18 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       page.on('request', (r) => requests.push(r.url()));
       const logs = [];
       page.on('console', (m) => logs.push(m.text()));
-      // Open on the bundled sample, shown with bicubic so start-up is quick on software WebGPU.
-      await page.goto(server.origin + '/?method=bicubic');
+      if (webgpu) {
+        // The only adapter here is SwiftShader, a software renderer far slower than the CPU tier:
+        // by default it is not chosen, and the status line says why.
+        await page.goto(server.origin + '/?method=bicubic');
+        await frame(page, "f.method === 'bicubic'", 'the sample (automatic tier)');
+        const auto = await page.textContent('[data-testid=status]');
+        assert.match(auto, /CPU fallback \(the WebGPU adapter \(.*\) is a (software renderer|fallback)/i, auto);
+        assert.match(auto, /\?backend=webgpu forces it/, auto);
+      }
+      // Open on the bundled sample, shown with bicubic so start-up is quick on software WebGPU;
+      // ?backend=webgpu forces the software adapter for this correctness test.
+      await page.goto(server.origin + (webgpu ? '/?backend=webgpu&method=bicubic' : '/?method=bicubic'));
       await frame(page, "f.method === 'bicubic'", 'the sample');
       const status = await page.textContent('[data-testid=status]');
       assert.match(status, webgpu ? /WebGPU/ : /CPU fallback/, status);

@@ -253,24 +253,9 @@ pub(crate) mod test_util {
         dir
     }
 
-    /// The real-data folder, or `None` (the caller prints that it skipped).
-    pub fn data_root() -> Option<PathBuf> {
-        let root = match std::env::var_os("COORDSR_DATA") {
-            Some(p) => PathBuf::from(p),
-            None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/data")),
-        };
-        if root.is_dir() { Some(root) } else { None }
-    }
-
-    /// `data_root()/sub` if it exists, else prints a skip line and returns `None`.
+    /// `<data root>/sub` if it exists, else a visible skip line and `None`.
     pub fn data(sub: &str, test: &str) -> Option<PathBuf> {
-        match data_root() {
-            Some(r) if r.join(sub).exists() => Some(r.join(sub)),
-            _ => {
-                println!("{test}: skipped, real data folder {sub} not found (set COORDSR_DATA)");
-                None
-            }
-        }
+        crate::data::real_data(sub, test)
     }
 }
 
