@@ -183,8 +183,7 @@ impl Decoder {
         let mut start = 0;
         while start < coords.len() {
             let end = (start + tile).min(coords.len());
-            let t = model.query_chunk(enc, &coords[start..end], cell);
-            let values: Vec<f32> = t.into_data_async().await.ok()?.try_into_vec::<f32>().ok()?;
+            let values = model.query_chunk(enc, &coords[start..end], cell).into_values_async().await.ok()?;
             if lane.stale(generation) {
                 return None;
             }

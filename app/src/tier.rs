@@ -120,9 +120,9 @@ pub async fn detect(requested: Requested) -> Tier {
     let grid = Grid::upscaled(8, 8, 2.0, 2.0);
     let out = model.query_chunk(&enc, &grid.hr_coords()[..16], grid.cell());
     let adapter = adapter.name;
-    match out.into_data_async().await {
-        Ok(d) if d.num_elements() == 16 => Tier::WebGpu { device, adapter },
+    match out.into_values_async().await {
+        Ok(v) if v.len() == 16 => Tier::WebGpu { device, adapter },
         Ok(_) => cpu("WebGPU returned a wrong result size"),
-        Err(e) => cpu(format!("WebGPU read-back failed: {e:?}")),
+        Err(e) => cpu(format!("WebGPU {e}")),
     }
 }

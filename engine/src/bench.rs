@@ -78,10 +78,25 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
                     q as f64 / secs,
                     2.0 * (per * q as u64) as f64 / secs / 1e9
                 );
-                // The same queries the way LIIF writes them (unfold, whole MLP per neighbour), in
-                // the same run: what splitting the first layer gains on this machine.
-                let per = d.macs_per_query_unsplit(c);
                 let dec = t.model.coord.as_ref().expect("coord model");
+                // The same queries through burn's ops on the same device (what the GPU tiers run),
+                // in the same run: what the fused host kernel gains on this machine.
+                if crate::infer::is_cpu(device) {
+                    let rows = dec.prepare(t.model.encoder.forward(crate::infer::normalised_input(&enc, device)));
+                    let on_device = crate::infer::Encoded { rows: Some(crate::infer::Rows::Device(rows)), conv_out: None, lr_norm: enc.lr_norm.clone(), ..enc };
+                    let secs = time(repeats, || {
+                        let _ = t.model.decode_coords(&on_device, &coords, grid.cell(), crate::infer::DEFAULT_CHUNK);
+                    });
+                    let _ = writeln!(
+                        out,
+                        "| coord decoder {scale}×, burn ops | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
+                        q as f64 / secs,
+                        2.0 * (per * q as u64) as f64 / secs / 1e9
+                    );
+                }
+                // The way LIIF writes them (unfold, whole MLP per neighbour), burn's ops: what
+                // splitting the first layer gains.
+                let per = d.macs_per_query_unsplit(c);
                 let unfolded = crate::model::CoordDecoder::unfold(t.model.encoder.forward(crate::infer::normalised_input(&enc, device)));
                 let secs = time(repeats, || {
                     for part in coords.chunks(crate::infer::DEFAULT_CHUNK) {

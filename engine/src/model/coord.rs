@@ -154,8 +154,9 @@ impl CoordDecoder {
     }
 
     /// The latent-side half of the first layer, once per encoding: `[B, C, h, w]` latents →
-    /// `[B·h·w, H]` rows, where row `i` is `W_f · unfold₃ₓ₃(latents)[i]` (zero padding at the
-    /// grid's borders, as the unfold had). Computed as the 3×3 convolution it is.
+    /// `[B·h·w, H]` rows, where row `i` is `W_f · unfold₃ₓ₃(latents)[i] + b` (zero padding at the
+    /// grid's borders, as the unfold had; the first layer's bias folded in, so queries need not
+    /// add it). Computed as the 3×3 convolution it is.
     pub fn prepare(&self, latents: Tensor<4>) -> Tensor<2> {
         let [b, c, h, w] = latents.dims();
         let first = self.first();
@@ -163,7 +164,7 @@ impl CoordDecoder {
         // Unfold order is (dy, dx, channel): input row (dy·3 + dx)·C + c of the first layer.
         let kernel = first.weight.val().narrow(0, 0, 9 * c).reshape([3, 3, c, hidden]).permute([3, 2, 0, 1]);
         let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        conv2d(latents, kernel, None, options).permute([0, 2, 3, 1]).reshape([b * h * w, hidden])
+        conv2d(latents, kernel, first.bias.as_ref().map(|b| b.val()), options).permute([0, 2, 3, 1]).reshape([b * h * w, hidden])
     }
 
     /// Decode the queries of `plan` from prepared rows: `[n]` intensities (residual over the
@@ -174,11 +175,7 @@ impl CoordDecoder {
         let [d_in, _] = first.weight.dims();
         // The query-side half of the first layer: rel and cell through its last 4 input rows.
         let w_extra = first.weight.val().narrow(0, d_in - 4, 4);
-        let mut x = rows.select(0, index) + extra.matmul(w_extra);
-        if let Some(b) = &first.bias {
-            x = x + b.val().unsqueeze_dim(0);
-        }
-        self.rest(relu(x), 1, weights)
+        self.rest(relu(rows.select(0, index) + extra.matmul(w_extra)), 1, weights)
     }
 
     /// The reference: the decoder as LIIF writes it. [`Self::unfold`] once per encoding, then per
@@ -213,6 +210,11 @@ impl CoordDecoder {
         }
         let pred = self.out.forward(x).reshape([4, n]);
         (pred * weights).sum_dim(0).reshape([n])
+    }
+
+    /// First layer, the hidden layers after it, the output layer: for the host kernel.
+    pub(crate) fn parts(&self) -> (&Linear, &[Linear], &Linear) {
+        (self.first(), &self.layers[1..], &self.out)
     }
 
     fn first(&self) -> &Linear {

@@ -5,10 +5,12 @@
 
 pub mod conv;
 pub mod coord;
+pub mod coord_host;
 pub mod encoder;
 
 pub use conv::{ConvDecoder, CONV_SCALE};
 pub use coord::{CoordDecoder, CoordDecoderConfig, QueryPlan};
+pub use coord_host::HostDecoder;
 pub use encoder::{Encoder, EncoderConfig};
 
 use burn::module::Module;
