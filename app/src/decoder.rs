@@ -72,9 +72,14 @@ pub fn queries_per_tile(channels: usize) -> usize {
     (MAX_TILE_BYTES / per_query).max(1)
 }
 
-/// Display rows per device call for a view `width` pixels wide.
-pub fn rows_per_tile(width: usize, channels: usize) -> usize {
-    (queries_per_tile(channels) / width.max(1)).max(1)
+/// Queries per call on the CPU tier. There the kernel runs on the page thread, synchronously:
+/// 4096 queries keep each call near 50 ms (the fused host kernel, one wasm thread), so the page
+/// stays responsive between tiles.
+const CPU_TILE_QUERIES: usize = 4096;
+
+/// Display rows per call for a view `width` pixels wide, at most `queries` queries per call.
+pub fn rows_per_tile(width: usize, queries: usize) -> usize {
+    (queries / width.max(1)).max(1)
 }
 
 /// A finished (or partial) decode.
@@ -137,6 +142,11 @@ impl Decoder {
 
     pub fn tier_is_gpu(&self) -> bool {
         matches!(self.tier, Tier::WebGpu { .. })
+    }
+
+    /// Queries per call: bounded by the GPU's binding limit on WebGPU, by responsiveness on the CPU.
+    fn tile_queries(&self) -> usize {
+        if self.tier_is_gpu() { queries_per_tile(self.coord_channels) } else { CPU_TILE_QUERIES }
     }
 
     pub fn available(&self, m: Method) -> bool {
@@ -230,7 +240,7 @@ impl Decoder {
                 let enc = self.encoded(key, method, &model, slice);
                 let mut image = Self::bicubic(slice, view);
                 // Whole rows per tile, so partial frames fill from the top.
-                let rows = rows_per_tile(view.width, self.coord_channels);
+                let rows = rows_per_tile(view.width, self.tile_queries());
                 let mut v0 = 0;
                 while v0 < view.height {
                     let v1 = (v0 + rows).min(view.height);
@@ -283,7 +293,7 @@ impl Decoder {
                 let enc = self.encoded(key, method, &model, lr);
                 let coords = grid.hr_coords();
                 let mut data = vec![0.0f32; coords.len()];
-                let tile = queries_per_tile(self.coord_channels);
+                let tile = self.tile_queries();
                 self.query_tiled(lane, generation, &model, &enc, &coords, grid.cell(), tile, |first, values, done| {
                     data[first..first + values.len()].copy_from_slice(&values);
                     progress(done);
@@ -326,7 +336,7 @@ mod tests {
             let q = queries_per_tile(c);
             assert!(q * 4 * (9 * c + 4) * 4 <= MAX_TILE_BYTES);
             for w in [1, 256, 1024, 4096] {
-                let rows = rows_per_tile(w, c);
+                let rows = rows_per_tile(w, q);
                 assert!(rows >= 1);
                 assert!(rows == 1 || rows * w * 4 * (9 * c + 4) * 4 <= MAX_TILE_BYTES);
             }
