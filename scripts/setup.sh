@@ -21,16 +21,31 @@ have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok
 
 command -v cargo >/dev/null || { echo "setup: cargo not found; install Rust with rustup first" >&2; exit 1; }
 
+# rustup brings no C toolchain; cargo links with `cc`, and some crates (ring, in trunk) compile C.
+command -v cc >/dev/null || need_apt+=(gcc libc6-dev)
 have_pkg mesa-vulkan-drivers || need_apt+=(mesa-vulkan-drivers)
 if (( web )); then
   have_pkg chromium || need_apt+=(chromium)
   have_pkg chromium-driver || need_apt+=(chromium-driver)
+  # The browser tests run on Node.js (playwright-core from npm); the demo serves with python3.
+  command -v node >/dev/null || need_apt+=(nodejs)
+  command -v npm >/dev/null || need_apt+=(npm)
+  command -v python3 >/dev/null || need_apt+=(python3)
 fi
 if (( ${#need_apt[@]} )); then
   echo "setup: installing ${need_apt[*]} (Debian)"
-  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO=sudo
+  SUDO=""
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install ${need_apt[*]} with apt-get" >&2; exit 1; }
+    SUDO=sudo
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if (( web )); then
+  # `node --test --test-concurrency` (tests/browser) needs Node.js 20.10 or newer.
+  node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 10) ? 0 : 1)' \
+    || { echo "setup: the browser tests need Node.js >= 20.10; this machine has $(node --version)" >&2; exit 1; }
 fi
 
 # Is `$COORDSR_TOOLS/bin/<tool>` there and at exactly this version? Tools elsewhere on PATH do
