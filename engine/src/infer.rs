@@ -114,7 +114,7 @@ impl SrModel {
         if let Some(dec) = &self.coord {
             let r = dec.prepare(self.encoder.forward(input));
             rows = Some(if is_cpu(device) {
-                Rows::Host { rows: r.into_data().try_into_vec::<f32>().expect("f32 rows"), decoder: HostDecoder::new(dec) }
+                Rows::Host { rows: r.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 rows"), decoder: HostDecoder::new(dec) }
             } else {
                 Rows::Device(r)
             });

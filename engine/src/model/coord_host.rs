@@ -6,7 +6,7 @@
 //! measured decoder then ran at a third of flex's matmul speed. Here a block of queries stays in
 //! cache from the gather to the blend, and the three matmuls per block go to `gemm`, the kernel
 //! flex itself uses. Same weights and maths as [`CoordDecoder::query`] (tested to 1e-5); used for
-//! every CPU device natively and in the browser's CPU tier, in parallel over blocks where rayon
+//! the flex (CPU) device natively and in the browser's CPU tier, in parallel over blocks where rayon
 //! has threads.
 
 use super::coord::{CoordDecoder, QueryPlan};
