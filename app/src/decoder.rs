@@ -61,9 +61,10 @@ impl Method {
     }
 }
 
-/// The largest buffer a tile may need: the gathered neighbour features, `4 · queries · (9C + 4)`
-/// floats. WebGPU's default limit on one storage binding is 128 MiB; staying at 64 MiB leaves
-/// room for the MLP's intermediate buffers and fusion.
+/// The largest buffer a tile may need, bounded as if it gathered the unsplit
+/// `4 · queries · (9C + 4)` floats (the split decoder gathers fewer: a safe over-estimate).
+/// WebGPU's default limit on one storage binding is 128 MiB; staying at 64 MiB leaves room for
+/// the MLP's intermediate buffers and fusion.
 const MAX_TILE_BYTES: usize = 64 << 20;
 
 /// Queries per device call for a `channels`-wide latent grid.

@@ -66,50 +66,42 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
         match &cfg.decoder {
             DecoderConfig::Coord(d) => {
                 let enc = t.model.encode(&lr, device);
+                let dec = t.model.coord.as_ref().expect("coord model");
                 let coords = grid.hr_coords();
                 let q = coords.len();
-                let per = d.macs_per_query(c);
-                let secs = time(repeats, || {
-                    let _ = t.model.decode_coords(&enc, &coords, grid.cell(), crate::infer::DEFAULT_CHUNK);
-                });
-                let _ = writeln!(
-                    out,
-                    "| coord decoder {scale}× | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
-                    q as f64 / secs,
-                    2.0 * (per * q as u64) as f64 / secs / 1e9
-                );
-                let dec = t.model.coord.as_ref().expect("coord model");
-                // The same queries through burn's ops on the same device (what the GPU tiers run),
-                // in the same run: what the fused host kernel gains on this machine.
-                if crate::infer::is_cpu(device) {
-                    let rows = dec.prepare(t.model.encoder.forward(crate::infer::normalised_input(&enc, device)));
-                    let on_device = crate::infer::Encoded { rows: Some(crate::infer::Rows::Device(rows)), conv_out: None, lr_norm: enc.lr_norm.clone(), ..enc };
-                    let secs = time(repeats, || {
-                        let _ = t.model.decode_coords(&on_device, &coords, grid.cell(), crate::infer::DEFAULT_CHUNK);
-                    });
+                let mut row = |what: &str, per: u64, secs: f64| {
                     let _ = writeln!(
                         out,
-                        "| coord decoder {scale}×, burn ops | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
+                        "| coord decoder {scale}×{what} | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
                         q as f64 / secs,
                         2.0 * (per * q as u64) as f64 / secs / 1e9
                     );
+                };
+                let decode = |e: &crate::infer::Encoded| {
+                    time(repeats, || {
+                        let _ = t.model.decode_coords(e, &coords, grid.cell(), crate::infer::DEFAULT_CHUNK);
+                    })
+                };
+                row("", d.macs_per_query(), decode(&enc));
+                // The latents once, for the two comparison rows below.
+                let latents = t.model.encoder.forward(crate::infer::normalised_input(&enc, device));
+                // The same queries through burn's ops on the same device (what the GPU tiers run),
+                // in the same run: what the fused host kernel gains on this machine.
+                if crate::infer::is_cpu(device) {
+                    let rows = crate::infer::Rows::Device(dec.prepare(latents.clone()));
+                    let on_device = crate::infer::Encoded { rows: Some(rows), conv_out: None, lr_norm: enc.lr_norm.clone(), ..enc };
+                    row(", burn ops", d.macs_per_query(), decode(&on_device));
                 }
                 // The way LIIF writes them (unfold, whole MLP per neighbour), burn's ops: what
                 // splitting the first layer gains.
-                let per = d.macs_per_query_unsplit(c);
-                let unfolded = crate::model::CoordDecoder::unfold(t.model.encoder.forward(crate::infer::normalised_input(&enc, device)));
+                let unfolded = crate::model::CoordDecoder::unfold(latents);
                 let secs = time(repeats, || {
                     for part in coords.chunks(crate::infer::DEFAULT_CHUNK) {
                         let plan = crate::model::QueryPlan::build(part, &vec![0; part.len()], n, n, &[dec.clip_cell(grid.cell())]);
                         let _ = dec.query_unfolded(unfolded.clone(), &plan).into_data();
                     }
                 });
-                let _ = writeln!(
-                    out,
-                    "| coord decoder {scale}×, unsplit reference | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
-                    q as f64 / secs,
-                    2.0 * (per * q as u64) as f64 / secs / 1e9
-                );
+                row(", unsplit reference", d.macs_per_query_unsplit(c), secs);
             }
             DecoderConfig::Conv if scale == 2 => {
                 let macs = ConvDecoder::macs_per_lr_pixel(c) * (n * n) as u64 + enc_macs;

@@ -59,7 +59,7 @@ impl CoordDecoderConfig {
     /// Multiply–accumulates per query (all four neighbours), to read GFLOP/s off timings. The
     /// latent-side half of the first layer is not counted: it is done once per latent, see
     /// [`Self::macs_per_latent`].
-    pub fn macs_per_query(&self, _channels: usize) -> u64 {
+    pub fn macs_per_query(&self) -> u64 {
         let mut d_in = 4;
         let mut macs = 0u64;
         for &h in &self.hidden {
@@ -78,7 +78,7 @@ impl CoordDecoderConfig {
     /// What a query cost before the first layer was split (the whole 9C + 4 input per
     /// neighbour), for comparisons in benchmarks.
     pub fn macs_per_query_unsplit(&self, channels: usize) -> u64 {
-        self.macs_per_query(channels) + 4 * self.macs_per_latent(channels)
+        self.macs_per_query() + 4 * self.macs_per_latent(channels)
     }
 }
 
