@@ -5,6 +5,7 @@ use crate::geometry::Grid;
 use crate::image::Image;
 use crate::interp;
 use crate::model::{HostDecoder, QueryPlan, SrModel, CONV_SCALE};
+use crate::tiles::Rect;
 use burn::tensor::{Device, Tensor, TensorData};
 
 /// Queries per device call: bounds memory to ~`chunk · 4 · hidden` floats per layer (≈ 8 MB at 128).
@@ -38,11 +39,17 @@ pub fn conv_at(x2: &Image, c: [f32; 2]) -> f32 {
     interp::bicubic_at(x2, c[0] * s, c[1] * s)
 }
 
-/// A slice encoded once, ready to be queried at any scale (coord) or decoded at ×2 (conv).
+/// A slice, or a rectangle of it ([`crate::tiles`]), encoded once, ready to be queried at any
+/// scale (coord) or decoded at ×2 (conv).
 pub struct Encoded {
+    /// The encoded rectangle's size in low-res samples (the whole slice's, or a block's plus its
+    /// margin).
     pub width: usize,
     pub height: usize,
-    /// The normalised low-res slice, for the bilinear skip.
+    /// Where the rectangle's first sample sits in the slice: queries take slice coordinates and
+    /// are shifted by this (exactly: an integer subtracted from an f32 of larger magnitude).
+    pub origin: [usize; 2],
+    /// The normalised low-res samples of the rectangle, for the bilinear skip.
     pub lr_norm: Vec<f32>,
     /// Multiply outputs by this to return to scanner units.
     pub unit: f32,
@@ -50,6 +57,14 @@ pub struct Encoded {
     pub rows: Option<Rows>,
     /// Conv: the ×2 output `[1, 1, 2h, 2w]`.
     pub conv_out: Option<Tensor<4>>,
+}
+
+impl Encoded {
+    /// The conv ×2 output `x2` of this encoding (from [`SrModel::conv_x2`]) at slice
+    /// coordinate `c`, wherever the encoded rectangle sits.
+    pub fn conv_at(&self, x2: &Image, c: [f32; 2]) -> f32 {
+        conv_at(x2, [c[0] - self.origin[0] as f32, c[1] - self.origin[1] as f32])
+    }
 }
 
 /// Where a coord encoding's rows live, which decides how its queries run.
@@ -95,6 +110,11 @@ pub fn is_cpu(device: &Device) -> bool {
     *device == Device::flex()
 }
 
+/// A slice divided by its intensity unit: what the network sees.
+pub fn normalise(lr: &Image, unit: f32) -> Image {
+    lr.map(|v| v / unit)
+}
+
 /// The encoder's input for an encoded slice: its normalised low-res samples `[1, 1, h, w]`.
 pub fn normalised_input(enc: &Encoded, device: &Device) -> Tensor<4> {
     Tensor::<4>::from_data(TensorData::new(enc.lr_norm.clone(), [1, 1, enc.height, enc.width]), device)
@@ -108,30 +128,70 @@ impl SrModel {
     /// Encode one low-res slice (the expensive, once-per-slice half).
     pub fn encode(&self, lr: &Image, device: &Device) -> Encoded {
         let unit = intensity_unit(lr);
-        let lr_norm: Vec<f32> = lr.data.iter().map(|v| v / unit).collect();
-        let input = Tensor::<4>::from_data(TensorData::new(lr_norm.clone(), [1, 1, lr.height, lr.width]), device);
+        self.encode_rect(&normalise(lr, unit), unit, Rect::whole(lr.width, lr.height), device)
+    }
+
+    /// Encode what the queries inside `rect` of a normalised slice read, so that they equal the
+    /// whole slice's queries ([`crate::tiles`] says why this is exact): latents on `rect` plus
+    /// [`crate::tiles::MARGIN`], computed from that plus the model's [`SrModel::halo`] of input.
+    /// For the whole slice nothing is cropped: this is the one encoding path.
+    pub fn encode_rect(&self, norm: &Image, unit: f32, rect: Rect, device: &Device) -> Encoded {
+        let (w, h) = (norm.width, norm.height);
+        let keep = rect.grow(crate::tiles::MARGIN, w, h);
+        let input_rect = keep.grow(self.halo(), w, h);
+        let input_img = input_rect.crop(norm);
+        let input = Tensor::<4>::from_data(TensorData::new(input_img.data.clone(), [1, 1, input_rect.height(), input_rect.width()]), device);
+        // The kept rectangle inside the input rectangle.
+        let (kx, ky) = (keep.x0 - input_rect.x0, keep.y0 - input_rect.y0);
         let (mut rows, mut conv_out) = (None, None);
         if let Some(dec) = &self.coord {
-            let r = dec.prepare(self.encoder.forward(input));
+            let hidden = dec.hidden();
+            let r = dec
+                .prepare(self.encoder.forward(input))
+                .reshape([input_rect.height(), input_rect.width(), hidden])
+                .slice([ky..ky + keep.height(), kx..kx + keep.width(), 0..hidden])
+                .reshape([keep.height() * keep.width(), hidden]);
             rows = Some(if is_cpu(device) {
                 Rows::Host { rows: r.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 rows"), decoder: HostDecoder::new(dec) }
             } else {
                 Rows::Device(r)
             });
         } else {
-            let grid = Grid::upscaled(lr.width, lr.height, CONV_SCALE as f64, CONV_SCALE as f64);
-            let skip = QueryPlan::build(&grid.hr_coords(), &vec![0; grid.x.hr * grid.y.hr], lr.width, lr.height, &[[0.0; 2]])
-                .blend(&lr_norm);
+            let (iw, ih) = (input_rect.width(), input_rect.height());
+            let grid = Grid::upscaled(iw, ih, CONV_SCALE as f64, CONV_SCALE as f64);
+            let skip = QueryPlan::build(&grid.hr_coords(), &vec![0; grid.x.hr * grid.y.hr], iw, ih, &[[0.0; 2]]).blend(&input_img.data);
             let skip = Tensor::<4>::from_data(TensorData::new(skip, [1, 1, grid.y.hr, grid.x.hr]), device);
-            conv_out = Some(self.forward_conv(input, skip));
+            let s = CONV_SCALE;
+            conv_out = Some(self.forward_conv(input, skip).slice([
+                0..1,
+                0..1,
+                s * ky..s * (ky + keep.height()),
+                s * kx..s * (kx + keep.width()),
+            ]));
         }
-        Encoded { width: lr.width, height: lr.height, lr_norm, unit, rows, conv_out }
+        Encoded {
+            width: keep.width(),
+            height: keep.height(),
+            origin: [keep.x0, keep.y0],
+            lr_norm: keep.crop(norm).data,
+            unit,
+            rows,
+            conv_out,
+        }
     }
 
     /// The coord queries of one chunk, skip included, in normalised units: decoded at once on a
     /// CPU, queued on a GPU. Native and browser callers both come through here.
     pub fn query_chunk(&self, enc: &Encoded, coords: &[[f32; 2]], cell: [f32; 2]) -> Chunk {
         let dec = self.coord.as_ref().expect("query_chunk on a conv model");
+        let shifted: Vec<[f32; 2]>;
+        let coords = if enc.origin == [0, 0] {
+            coords
+        } else {
+            let o = [enc.origin[0] as f32, enc.origin[1] as f32];
+            shifted = coords.iter().map(|c| [c[0] - o[0], c[1] - o[1]]).collect();
+            &shifted
+        };
         let plan = QueryPlan::build(coords, &vec![0; coords.len()], enc.width, enc.height, &[dec.clip_cell(cell)]);
         let skip = plan.blend(&enc.lr_norm);
         match enc.rows.as_ref().expect("encoded by a coord model") {
@@ -182,11 +242,20 @@ pub fn conv_on_grid(x2: Image, grid: &Grid) -> Image {
 }
 
 impl SrModel {
-    /// The conv decoder's ×2 output of an encoded slice, in scanner units (native read-back).
+    /// The conv decoder's ×2 output of an encoded slice or rectangle, in scanner units (native
+    /// read-back). Sample it with [`Encoded::conv_at`].
     pub fn conv_x2(&self, enc: &Encoded) -> Image {
         let out = enc.conv_out.clone().expect("encoded by a conv model");
         let data: Vec<f32> = out.into_data().try_into_vec::<f32>().expect("f32 output");
         Image::new(CONV_SCALE * enc.width, CONV_SCALE * enc.height, data.into_iter().map(|v| v * enc.unit).collect())
+    }
+
+    /// [`Self::conv_x2`] with asynchronous read-back (the browser's WebGPU tier).
+    pub async fn conv_x2_async(&self, enc: &Encoded) -> Result<Image, String> {
+        let out = enc.conv_out.clone().ok_or("encoded by a coord model")?;
+        let data = out.into_data_async().await.map_err(|e| format!("read-back failed: {e:?}"))?;
+        let values = data.try_into_vec::<f32>().map_err(|e| format!("read-back: {e:?}"))?;
+        Ok(Image::new(CONV_SCALE * enc.width, CONV_SCALE * enc.height, values.into_iter().map(|v| v * enc.unit).collect()))
     }
 
     /// Render a viewer view of `slice` natively, exactly as the web viewer computes it: coord
@@ -197,7 +266,7 @@ impl SrModel {
             view.render(slice.width, slice.height, |c| self.decode_coords(&enc, c, view.cell(), DEFAULT_CHUNK))
         } else {
             let x2 = self.conv_x2(&enc);
-            view.render(slice.width, slice.height, |c| c.iter().map(|p| conv_at(&x2, *p)).collect())
+            view.render(slice.width, slice.height, |c| c.iter().map(|p| enc.conv_at(&x2, *p)).collect())
         }
     }
 }

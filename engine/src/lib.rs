@@ -24,4 +24,5 @@ pub mod phantom;
 pub mod bench;
 pub mod plot;
 pub mod view;
+pub mod tiles;
 pub mod study;

@@ -217,6 +217,11 @@ impl CoordDecoder {
         (self.first(), &self.layers[1..], &self.out)
     }
 
+    /// Width of the first hidden layer: the width of [`Self::prepare`]'s rows.
+    pub fn hidden(&self) -> usize {
+        self.first().weight.dims()[1]
+    }
+
     fn first(&self) -> &Linear {
         self.layers.first().expect("a coordinate decoder has at least one hidden layer")
     }

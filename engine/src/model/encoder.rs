@@ -75,6 +75,13 @@ impl EncoderConfig {
 }
 
 impl Encoder {
+    /// How far (in low-res samples) a latent reaches into its input: one per 3×3 convolution
+    /// (head, two per block, tail). Latents further than this from a crop's edge do not see the
+    /// crop, which is what makes encoding in blocks exact ([`crate::tiles`]).
+    pub fn radius(&self) -> usize {
+        2 + 2 * self.body.len()
+    }
+
     /// `[B, 1, h, w]` normalised low-res slices → `[B, C, h, w]` latents.
     pub fn forward(&self, lr: Tensor<4>) -> Tensor<4> {
         let x = self.head.forward(lr);

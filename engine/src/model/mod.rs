@@ -101,6 +101,14 @@ pub struct SrModel {
 }
 
 impl SrModel {
+    /// How far (in low-res samples) the decoder's per-latent output reaches into the input: the
+    /// encoder's radius plus the decoder's own convolutions before any query (coord: the 3×3 of
+    /// [`CoordDecoder::prepare`]; conv: its 3×3 on the latents and its 3×3 on the ×2 grid, which
+    /// reaches one more low-res sample).
+    pub fn halo(&self) -> usize {
+        self.encoder.radius() + if self.coord.is_some() { 1 } else { 2 }
+    }
+
     /// Coord queries for a batch of normalised low-res patches `[B, 1, h, w]`; `plan` indexes
     /// the batch's latents. Returns `[n]` intensities including the bilinear skip.
     pub fn forward_coord(&self, lr: Tensor<4>, lr_host: &[f32], plan: &QueryPlan) -> Tensor<1> {
