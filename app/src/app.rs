@@ -101,24 +101,42 @@ pub fn App() -> impl IntoView {
         let tier = tier::detect(tier::Requested::from_param(query_param("backend").as_deref())).await;
         state.backend.set(tier.describe());
         let mut models = Vec::new();
+        let mut files: Vec<Option<Vec<u8>>> = Vec::new();
         for url in [COORD_WEIGHTS, CONV_WEIGHTS] {
             let loaded = match fetch_bytes(url).await {
-                Ok(bytes) => coordsr::weights::load(&bytes, tier.device())
-                    .map(|(m, h)| (m, h.config.encoder.channels))
-                    .map_err(|e| format!("{url}: {e}")),
+                Ok(bytes) => coordsr::weights::load(&bytes, tier.device()).map(|(m, _)| (m, bytes)).map_err(|e| format!("{url}: {e}")),
                 Err(e) => Err(e),
             };
             match loaded {
-                Ok(m) => models.push(Some(m)),
+                Ok((m, bytes)) => {
+                    models.push(Some(m));
+                    files.push(Some(bytes));
+                }
                 Err(e) => {
                     state.error.set(Some(format!("{e}; that method is unavailable")));
                     models.push(None);
+                    files.push(None);
                 }
             }
         }
-        let conv = models.pop().flatten().map(|(m, _)| m);
+        let conv = models.pop().flatten();
         let coord = models.pop().flatten();
-        state.decoder.set(Some(Rc::new(Decoder::new(tier, coord, conv))));
+        // The CPU tier decodes in workers, off the page thread; the page decodes itself only
+        // when they cannot start (and the status line says so).
+        let pool = if decoder_on_cpu(&tier) {
+            match crate::pool::Pool::start(crate::pool::workers_wanted(), [files[0].as_deref(), files[1].as_deref()]).await {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into());
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let decoder = Decoder::new(tier, coord, conv, pool);
+        state.backend.set(decoder.describe());
+        state.decoder.set(Some(Rc::new(decoder)));
         let sample = fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0));
         // A scan opened meanwhile (a study case, the user's file) stays.
         if state.scan.with_untracked(|s| s.is_none()) {
@@ -193,4 +211,9 @@ pub fn App() -> impl IntoView {
             <HelpOverlay open=help />
         </div>
     }
+}
+
+/// Whether the tier computes on the CPU, where decoding belongs in workers.
+fn decoder_on_cpu(tier: &tier::Tier) -> bool {
+    matches!(tier, tier::Tier::Cpu { .. })
 }

@@ -30,7 +30,7 @@ pub fn install(state: ViewerState) {
             };
             // Fresh: a key of its own, so the timing includes the encoder, as on a new slice.
             let key = if fresh { format!("bench#{}#{}", crate::decoder::now(), scan.key(index)) } else { format!("bench#{}", scan.key(index)) };
-            let lane = Lane::default();
+            let lane = Rc::new(Lane::default());
             let generation = lane.begin();
             let start = crate::decoder::now();
             let done = Rc::new(Cell::new(0.0));

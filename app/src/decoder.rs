@@ -1,17 +1,22 @@
 //! Turning (slice, view, method) into the pixels of a pane, asynchronously.
 //!
-//! The encoder runs once per slice and its result is cached; each view is decoded at the
-//! pane's exact backing resolution in row tiles, every tile read back with
-//! `into_data_async` (burn-wgpu cannot read synchronously in the browser). Each pane (and the
-//! simulation) owns a [`Lane`]: a newer request on a lane makes older ones stale, and they stop
-//! at their next tile ("latest wins") without disturbing the other lanes.
+//! A view is decoded at the pane's exact backing resolution, block by block
+//! ([`coordsr::tiles`]): only the blocks it shows are encoded, each once (cached), the one at
+//! the centre first. On the CPU tier the blocks go to the decoding workers ([`crate::pool`]) and
+//! the page thread only composes; on WebGPU they run on the page's device with asynchronous
+//! read-back (burn-wgpu cannot read synchronously in the browser). Each pane (and the
+//! simulation) owns a [`Lane`]: a newer request on a lane makes older ones stale; their queued
+//! blocks are dropped unsent ("latest wins") without disturbing the other lanes.
 
+use crate::pool::{Ask, Pool};
 use crate::tier::Tier;
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
 use coordsr::infer::Encoded;
-use coordsr::model::{SrModel, CONV_SCALE};
+use coordsr::model::SrModel;
+use coordsr::tiles::{Block, Blocks, Tiling};
 use coordsr::view::View;
+use futures::stream::{FuturesUnordered, StreamExt};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -54,33 +59,6 @@ impl Method {
     pub fn from_key(k: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.key() == k)
     }
-
-    /// Whether it runs a network (and so deserves a bicubic preview while it works).
-    pub fn is_learned(&self) -> bool {
-        matches!(self, Method::Coord | Method::Conv)
-    }
-}
-
-/// The largest buffer a tile may need, bounded as if it gathered the unsplit
-/// `4 · queries · (9C + 4)` floats (the split decoder gathers fewer: a safe over-estimate).
-/// WebGPU's default limit on one storage binding is 128 MiB; staying at 64 MiB leaves room for
-/// the MLP's intermediate buffers and fusion.
-const MAX_TILE_BYTES: usize = 64 << 20;
-
-/// Queries per device call for a `channels`-wide latent grid.
-pub fn queries_per_tile(channels: usize) -> usize {
-    let per_query = 4 * (9 * channels + 4) * 4;
-    (MAX_TILE_BYTES / per_query).max(1)
-}
-
-/// Queries per call on the CPU tier. There the kernel runs on the page thread, synchronously:
-/// 4096 queries keep each call near 50 ms (the fused host kernel, one wasm thread), so the page
-/// stays responsive between tiles.
-const CPU_TILE_QUERIES: usize = 4096;
-
-/// Display rows per call for a view `width` pixels wide, at most `queries` queries per call.
-pub fn rows_per_tile(width: usize, queries: usize) -> usize {
-    (queries / width.max(1)).max(1)
 }
 
 /// A finished (or partial) decode.
@@ -89,6 +67,8 @@ pub struct Frame {
     pub millis: f64,
     /// Fraction done, for the status line (1 when complete).
     pub done: f64,
+    /// Why the method could not finish (the frame then shows the preview).
+    pub failed: Option<String>,
 }
 
 /// One stream of requests where only the latest matters (a pane, the simulation).
@@ -111,33 +91,40 @@ pub struct Decoder {
     pub tier: Tier,
     pub coord: Option<Rc<SrModel>>,
     pub conv: Option<Rc<SrModel>>,
-    coord_channels: usize,
-    /// (slice key, method) → encoding.
-    cache: RefCell<Vec<(String, Method, Rc<Encoded>)>>,
-    /// Conv output ×2 per slice key, read back once.
-    conv_host: RefCell<Vec<(String, Rc<Image>)>>,
+    /// The CPU tier's decoding workers; `None` on WebGPU, or when they could not start (then
+    /// the page thread decodes, block by block, and the status line says so).
+    pub pool: Option<Rc<Pool>>,
+    /// Page-thread block encodings (WebGPU, or no workers): (slice key, model, block), most
+    /// recently used last.
+    encoded: RefCell<Vec<((String, &'static str, Block), Rc<Encoded>)>>,
+    /// Normalised slices for those, by key.
+    slices: RefCell<Vec<(String, Rc<Blocks>)>>,
 }
+
+/// Encoded blocks kept on the page thread (WebGPU memory, or the page's when there are no workers).
+const KEEP_BLOCKS: usize = 32;
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
-/// Let the page breathe between tiles (input, paint).
+/// Let the page breathe between blocks (input, paint).
 async fn yield_to_page() {
     gloo::timers::future::TimeoutFuture::new(0).await;
 }
 
+/// Partial frames at most this often: each one is a copy and a redraw of the whole view.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
 impl Decoder {
-    pub fn new(tier: Tier, coord: Option<(SrModel, usize)>, conv: Option<SrModel>) -> Self {
-        let coord_channels = coord.as_ref().map_or(1, |c| c.1);
-        let coord = coord.map(|c| c.0);
+    pub fn new(tier: Tier, coord: Option<SrModel>, conv: Option<SrModel>, pool: Option<Rc<Pool>>) -> Self {
         Self {
-            coord_channels,
             tier,
             coord: coord.map(Rc::new),
             conv: conv.map(Rc::new),
-            cache: RefCell::new(Vec::new()),
-            conv_host: RefCell::new(Vec::new()),
+            pool,
+            encoded: RefCell::new(Vec::new()),
+            slices: RefCell::new(Vec::new()),
         }
     }
 
@@ -145,9 +132,13 @@ impl Decoder {
         matches!(self.tier, Tier::WebGpu { .. })
     }
 
-    /// Queries per call: bounded by the GPU's binding limit on WebGPU, by responsiveness on the CPU.
-    fn tile_queries(&self) -> usize {
-        if self.tier_is_gpu() { queries_per_tile(self.coord_channels) } else { CPU_TILE_QUERIES }
+    /// Where decoding runs, for the status line.
+    pub fn describe(&self) -> String {
+        match &self.pool {
+            Some(p) => format!("{} · {} decoding workers", self.tier.describe(), p.size()),
+            None if self.tier_is_gpu() => self.tier.describe(),
+            None => format!("{} · on the page thread (no decoding workers)", self.tier.describe()),
+        }
     }
 
     pub fn available(&self, m: Method) -> bool {
@@ -158,18 +149,46 @@ impl Decoder {
         }
     }
 
-    fn encoded(&self, key: &str, method: Method, model: &SrModel, slice: &Image) -> Rc<Encoded> {
-        let mut cache = self.cache.borrow_mut();
-        if let Some((_, _, e)) = cache.iter().find(|(k, m, _)| k == key && *m == method) {
-            return e.clone();
+    /// A learned method's model and its name in messages.
+    fn model(&self, m: Method) -> Option<(Rc<SrModel>, &'static str)> {
+        match m {
+            Method::Coord => self.coord.clone().map(|c| (c, "coord")),
+            Method::Conv => self.conv.clone().map(|c| (c, "conv")),
+            _ => None,
         }
-        let e = Rc::new(model.encode(slice, self.tier.device()));
-        cache.push((key.to_string(), method, e.clone()));
-        // Keep a few slices: scrolling back and forth should not re-encode.
-        if cache.len() > 6 {
+    }
+
+    /// Block `b` of `slice` encoded on the page thread's device (cached).
+    fn block(&self, key: &str, slice: &Image, name: &'static str, model: &SrModel, b: Block) -> Rc<Encoded> {
+        let id = (key.to_string(), name, b);
+        let mut cache = self.encoded.borrow_mut();
+        if let Some(i) = cache.iter().position(|(k, _)| *k == id) {
+            let e = cache.remove(i);
+            let enc = e.1.clone();
+            cache.push(e);
+            return enc;
+        }
+        let blocks = {
+            let mut slices = self.slices.borrow_mut();
+            match slices.iter().find(|(k, _)| k == key) {
+                Some((_, b)) => b.clone(),
+                None => {
+                    let b = Rc::new(Blocks::new(slice));
+                    slices.push((key.to_string(), b.clone()));
+                    if slices.len() > 4 {
+                        let gone = slices.remove(0).0;
+                        cache.retain(|((k, _, _), _)| *k != gone);
+                    }
+                    b
+                }
+            }
+        };
+        let enc = Rc::new(blocks.encode(model, b, self.tier.device()));
+        cache.push((id, enc.clone()));
+        if cache.len() > KEEP_BLOCKS {
             cache.remove(0);
         }
-        e
+        enc
     }
 
     /// The fast preview shown while a learned decode runs.
@@ -177,45 +196,75 @@ impl Decoder {
         view.bicubic(slice)
     }
 
-    /// Coord queries at `coords` in tiles of at most `tile` queries, in scanner units; `each`
-    /// receives (first index, values) per tile. `None` when the lane moved on.
+    /// Run `jobs` (block, ask) of slice `key` with a learned method, in the workers or on the
+    /// page thread; `put` receives each job's (position in `jobs`, pixel indices for a view,
+    /// values) as it finishes. `Ok(false)` when the lane moved on.
     #[allow(clippy::too_many_arguments)]
-    async fn query_tiled(
+    async fn run_blocks(
         &self,
-        lane: &Lane,
+        lane: &Rc<Lane>,
         generation: u64,
-        model: &SrModel,
-        enc: &Encoded,
-        coords: &[[f32; 2]],
-        cell: [f32; 2],
-        tile: usize,
-        mut each: impl FnMut(usize, Vec<f32>, f64),
-    ) -> Option<()> {
-        let mut start = 0;
-        while start < coords.len() {
-            let end = (start + tile).min(coords.len());
-            let values = model.query_chunk(enc, &coords[start..end], cell).into_values_async().await.ok()?;
-            if lane.stale(generation) {
-                return None;
+        key: &str,
+        slice: &Image,
+        method: Method,
+        jobs: Vec<(Block, Ask)>,
+        mut put: impl FnMut(usize, Option<Vec<u32>>, Vec<f32>),
+    ) -> Result<bool, String> {
+        let Some((model, name)) = self.model(method) else { return Err(format!("{} is not available", method.label())) };
+        if let Some(pool) = &self.pool {
+            let slice = Rc::new(slice.clone());
+            let live: Rc<dyn Fn() -> bool> = {
+                let lane = lane.clone();
+                Rc::new(move || !lane.stale(generation))
+            };
+            let mut pending: FuturesUnordered<_> = jobs
+                .into_iter()
+                .enumerate()
+                .map(|(i, (b, ask))| {
+                    let rx = pool.submit(key, &slice, name, b, ask, live.clone());
+                    async move { (i, rx.await) }
+                })
+                .collect();
+            while let Some((i, answer)) = pending.next().await {
+                if lane.stale(generation) {
+                    return Ok(false);
+                }
+                match answer {
+                    Ok(Ok((index, values))) => put(i, index, values),
+                    Ok(Err(e)) => return Err(e),
+                    Err(_) => return Ok(false),
+                }
             }
-            each(start, values.into_iter().map(|v| v * enc.unit).collect(), end as f64 / coords.len() as f64);
-            start = end;
-            if start < coords.len() {
+        } else {
+            for (i, (b, ask)) in jobs.into_iter().enumerate() {
+                let enc = self.block(key, slice, name, &model, b);
+                let (index, values) = match &ask {
+                    Ask::View(view) => {
+                        let (index, coords) = Tiling::new(slice.width, slice.height).pixels(view, b);
+                        (Some(index.into_iter().map(|i| i as u32).collect()), model.sample_async(&enc, &coords, view.cell()).await?)
+                    }
+                    Ask::Sample(coords, cell) => (None, model.sample_async(&enc, coords, *cell).await?),
+                };
+                if lane.stale(generation) {
+                    return Ok(false);
+                }
+                put(i, index, values);
                 yield_to_page().await;
                 if lane.stale(generation) {
-                    return None;
+                    return Ok(false);
                 }
             }
         }
-        Some(())
+        Ok(true)
     }
 
-    /// Decode `view` of `slice` with `method`; `progress` receives partial frames. Returns
-    /// `None` when a newer request on `lane` overtook this one.
+    /// Decode `view` of `slice` with `method`; `progress` receives partial frames (for a
+    /// learned method, the bicubic preview first, then refined blocks from the centre out).
+    /// Returns `None` when a newer request on `lane` overtook this one.
     #[allow(clippy::too_many_arguments)]
     pub async fn decode(
         &self,
-        lane: &Lane,
+        lane: &Rc<Lane>,
         generation: u64,
         key: &str,
         slice: &Image,
@@ -225,121 +274,81 @@ impl Decoder {
     ) -> Option<Frame> {
         let start = now();
         match method {
-            Method::Nearest | Method::Truth => Some(Frame { image: view.nearest(slice), millis: now() - start, done: 1.0 }),
-            Method::Bicubic => Some(Frame { image: Self::bicubic(slice, view), millis: now() - start, done: 1.0 }),
-            Method::Conv => {
-                let model = self.conv.clone()?;
-                let x2 = self.conv_x2(key, &model, slice).await?;
-                if lane.stale(generation) {
-                    return None;
-                }
-                let image = view.render(slice.width, slice.height, |c| c.iter().map(|p| coordsr::infer::conv_at(&x2, *p)).collect());
-                Some(Frame { image, millis: now() - start, done: 1.0 })
-            }
-            Method::Coord => {
-                let model = self.coord.clone()?;
-                let enc = self.encoded(key, method, &model, slice);
+            Method::Nearest | Method::Truth => Some(Frame { image: view.nearest(slice), millis: now() - start, done: 1.0, failed: None }),
+            Method::Bicubic => Some(Frame { image: Self::bicubic(slice, view), millis: now() - start, done: 1.0, failed: None }),
+            Method::Coord | Method::Conv => {
                 let mut image = Self::bicubic(slice, view);
-                // Whole rows per tile, so partial frames fill from the top.
-                let rows = rows_per_tile(view.width, self.tile_queries());
-                let mut v0 = 0;
-                while v0 < view.height {
-                    let v1 = (v0 + rows).min(view.height);
-                    let (idx, coords) = view.visible(slice.width, slice.height, v0..v1);
-                    self.query_tiled(lane, generation, &model, &enc, &coords, view.cell(), coords.len().max(1), |_, values, _| {
-                        for (i, v) in idx.iter().zip(values) {
-                            image.data[*i] = v;
+                progress(&Frame { image: image.clone(), millis: 0.0, done: 0.0, failed: None });
+                let tiling = Tiling::new(slice.width, slice.height);
+                let order = tiling.visible(view);
+                let total = order.len().max(1);
+                let jobs: Vec<(Block, Ask)> = order.into_iter().map(|b| (b, Ask::View(*view))).collect();
+                let (mut finished, mut shown) = (0usize, now());
+                let result = self
+                    .run_blocks(lane, generation, key, slice, method, jobs, |_, index, values| {
+                        for (i, v) in index.unwrap_or_default().into_iter().zip(values) {
+                            image.data[i as usize] = v;
+                        }
+                        finished += 1;
+                        if finished < total && now() - shown >= PROGRESS_EVERY_MS {
+                            shown = now();
+                            progress(&Frame { image: image.clone(), millis: now() - start, done: finished as f64 / total as f64, failed: None });
                         }
                     })
-                    .await?;
-                    v0 = v1;
-                    if v0 < view.height {
-                        progress(&Frame { image: image.clone(), millis: now() - start, done: v0 as f64 / view.height as f64 });
-                        yield_to_page().await;
-                        if lane.stale(generation) {
-                            return None;
-                        }
-                    }
+                    .await;
+                match result {
+                    Ok(true) => Some(Frame { image, millis: now() - start, done: 1.0, failed: None }),
+                    Ok(false) => None,
+                    Err(e) => Some(Frame { image, millis: now() - start, done: 1.0, failed: Some(format!("{} failed: {e}", method.label())) }),
                 }
-                Some(Frame { image, millis: now() - start, done: 1.0 })
             }
         }
     }
 
     /// Reconstruct the low-res `lr` on the reference grid of `grid` with `method`, exactly as
-    /// the engine's evaluation does (`coordsr::methods`), but with asynchronous read-backs.
-    /// `progress` gets the fraction done. `None` when the lane moved on or the method is missing.
+    /// the engine's evaluation does (`coordsr::methods`), block by block (in the workers on the
+    /// CPU tier). `progress` gets the fraction done. `None` when the lane moved on; an error
+    /// when the method is missing or failed.
     #[allow(clippy::too_many_arguments)]
     pub async fn reconstruct(
         &self,
-        lane: &Lane,
+        lane: &Rc<Lane>,
         generation: u64,
         key: &str,
         lr: &Image,
         grid: &Grid,
         method: Method,
         mut progress: impl FnMut(f64),
-    ) -> Option<Image> {
+    ) -> Option<Result<Image, String>> {
         match method {
-            Method::Nearest => Some(coordsr::interp::nearest(lr, grid)),
-            Method::Bicubic => Some(coordsr::interp::bicubic(lr, grid)),
+            Method::Nearest => Some(Ok(coordsr::interp::nearest(lr, grid))),
+            Method::Bicubic => Some(Ok(coordsr::interp::bicubic(lr, grid))),
             Method::Truth => None,
-            Method::Conv => {
-                let model = self.conv.clone()?;
-                let x2 = self.conv_x2(key, &model, lr).await?;
-                Some(coordsr::infer::conv_on_grid((*x2).clone(), grid))
-            }
-            Method::Coord => {
-                let model = self.coord.clone()?;
-                let enc = self.encoded(key, method, &model, lr);
+            Method::Coord | Method::Conv => {
                 let coords = grid.hr_coords();
+                let groups = Tiling::new(lr.width, lr.height).split(&coords);
+                let total = groups.len().max(1);
+                let (mut positions, mut jobs) = (Vec::new(), Vec::new());
+                for (b, idx, c) in groups {
+                    positions.push(idx);
+                    jobs.push((b, Ask::Sample(c, grid.cell())));
+                }
                 let mut data = vec![0.0f32; coords.len()];
-                let tile = self.tile_queries();
-                self.query_tiled(lane, generation, &model, &enc, &coords, grid.cell(), tile, |first, values, done| {
-                    data[first..first + values.len()].copy_from_slice(&values);
-                    progress(done);
-                })
-                .await?;
-                Some(Image::new(grid.x.hr, grid.y.hr, data))
-            }
-        }
-    }
-
-    async fn conv_x2(&self, key: &str, model: &SrModel, slice: &Image) -> Option<Rc<Image>> {
-        if let Some((_, img)) = self.conv_host.borrow().iter().find(|(k, _)| k == key) {
-            return Some(img.clone());
-        }
-        let enc = model.encode(slice, self.tier.device());
-        let out = enc.conv_out.clone()?;
-        let data = out.into_data_async().await.ok()?;
-        let values: Vec<f32> = data.try_into_vec::<f32>().ok()?;
-        let img = Rc::new(Image::new(
-            CONV_SCALE * slice.width,
-            CONV_SCALE * slice.height,
-            values.into_iter().map(|v| v * enc.unit).collect(),
-        ));
-        let mut host = self.conv_host.borrow_mut();
-        host.push((key.to_string(), img.clone()));
-        if host.len() > 4 {
-            host.remove(0);
-        }
-        Some(img)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tiles_stay_under_the_binding_limit() {
-        for c in [16, 32, 64] {
-            let q = queries_per_tile(c);
-            assert!(q * 4 * (9 * c + 4) * 4 <= MAX_TILE_BYTES);
-            for w in [1, 256, 1024, 4096] {
-                let rows = rows_per_tile(w, q);
-                assert!(rows >= 1);
-                assert!(rows == 1 || rows * w * 4 * (9 * c + 4) * 4 <= MAX_TILE_BYTES);
+                let mut finished = 0usize;
+                let result = self
+                    .run_blocks(lane, generation, key, lr, method, jobs, |job, _, values| {
+                        for (i, v) in positions[job].iter().zip(values) {
+                            data[*i] = v;
+                        }
+                        finished += 1;
+                        progress(finished as f64 / total as f64);
+                    })
+                    .await;
+                match result {
+                    Ok(true) => Some(Ok(Image::new(grid.x.hr, grid.y.hr, data))),
+                    Ok(false) => None,
+                    Err(e) => Some(Err(e)),
+                }
             }
         }
     }

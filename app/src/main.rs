@@ -6,15 +6,23 @@ mod components;
 mod decoder;
 mod display;
 mod gpu_display;
+mod pool;
+mod protocol;
 mod scan;
 mod route;
 mod simulation;
 mod state;
 mod study;
 mod tier;
+mod worker;
 
 fn main() {
     console_error_panic_hook::set_once();
+    // The same wasm runs in the decoding workers (`static/worker.js`), which have no page to
+    // mount: there `worker::worker_start` is the entry point.
+    if web_sys::window().is_none() {
+        return;
+    }
     leptos::mount::mount_to_body(app::App);
     // The static "loading" line of index.html (the first paint, before the wasm arrives) goes.
     if let Some(boot) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {

@@ -95,7 +95,14 @@ pub fn run(state: ViewerState) {
                 if lane.stale(generation) {
                     return;
                 }
-                let Some(recon) = recon else { continue };
+                let recon = match recon {
+                    Some(Ok(r)) => r,
+                    Some(Err(e)) => {
+                        state.error.set(Some(format!("{} failed: {e}", m.label())));
+                        continue;
+                    }
+                    None => continue,
+                };
                 let score = metrics::evaluate(&truth, &recon, None).map_err(|e| e.to_string());
                 sim.recons.push((m, Rc::new(recon)));
                 sim.scores.push((m, score));

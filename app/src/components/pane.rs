@@ -1,7 +1,7 @@
 //! An image pane: decodes the visible region at the exact backing resolution and handles the
 //! mouse and wheel.
 
-use crate::decoder::{Decoder, Frame, Lane};
+use crate::decoder::{Frame, Lane};
 use crate::display::Screen;
 use crate::state::{Status, ViewerState};
 use leptos::html::Canvas;
@@ -125,7 +125,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                     let image = sim.as_ref().and_then(|s| s.image(method));
                     let start = crate::decoder::now();
                     let shown = view.nearest(image.as_deref().unwrap_or(&slice));
-                    let frame = Frame { image: shown, millis: crate::decoder::now() - start, done: 1.0 };
+                    let frame = Frame { image: shown, millis: crate::decoder::now() - start, done: 1.0, failed: None };
                     draw(&frame);
                     let pending = sim.as_ref().and_then(|s| s.pending).filter(|_| image.is_none());
                     let lr = sim.as_ref().map_or(String::new(), |s| format!(" ({}×{} → {}×{})", s.lr_size.0, s.lr_size.1, slice.width, slice.height));
@@ -149,10 +149,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                     return;
                 }
                 set_status(Status { output: (view.width, view.height), busy: true, method: method.key().into(), ..Default::default() });
-                // Immediate bicubic preview while a learned decoder works.
-                if method.is_learned() {
-                    draw(&Frame { image: Decoder::bicubic(&slice, &view), millis: 0.0, done: 0.0 });
-                }
+                // A learned method's first progress frame is the bicubic preview.
                 let progress = |f: &Frame| {
                     draw(f);
                     state.status.update(|s| s[index].done = f.done);
@@ -160,7 +157,10 @@ pub fn Pane(index: usize) -> impl IntoView {
                 let frame = decoder.decode(&lane, generation, &key, &slice, &view, method, progress).await;
                 if let Some(f) = frame {
                     draw(&f);
-                    publish(index, &f, &view, slice_index, method.key(), None);
+                    match &f.failed {
+                        Some(why) => state.error.set(Some(why.clone())),
+                        None => publish(index, &f, &view, slice_index, method.key(), None),
+                    }
                     set_status(Status {
                         output: (view.width, view.height),
                         millis: f.millis,

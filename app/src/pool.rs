@@ -1,0 +1,301 @@
+//! The page's pool of decoding workers ([`crate::worker`]): one per core, up to
+//! `navigator.hardwareConcurrency`, each with its own copy of the models. The page thread only
+//! queues jobs and composes their results; encoding and decoding happen in the workers.
+//!
+//! Jobs wait in one queue on the page and a worker gets the next when it finishes the last, so a
+//! job whose requester moved on (latest wins: a newer view on the same pane) is dropped before it
+//! costs anything. A worker prefers the blocks it encoded before (its own cache) and takes any
+//! block when none of its own waits.
+
+use crate::protocol::{self, FromWorker, ToWorker};
+use coordsr::image::Image;
+use coordsr::tiles::Block;
+use coordsr::view::View;
+use futures::channel::oneshot;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Slices a worker keeps; the oldest is forgotten (with its encoded blocks) beyond this.
+const KEEP_SLICES: usize = 4;
+
+/// What a finished job gives back: values, and for a view the display pixels they belong to.
+pub type Values = Result<(Option<Vec<u32>>, Vec<f32>), String>;
+
+/// What a job asks.
+pub enum Ask {
+    /// The pixels of `view` in a block (the worker finds them).
+    View(View),
+    /// Values at these slice coordinates, with output pixels of `cell`.
+    Sample(Vec<[f32; 2]>, [f32; 2]),
+}
+
+struct Job {
+    id: u32,
+    key: String,
+    slice: Rc<Image>,
+    model: &'static str,
+    block: Block,
+    ask: Ask,
+    /// False once the requester moved on: the job is dropped unsent.
+    live: Rc<dyn Fn() -> bool>,
+    reply: oneshot::Sender<Values>,
+}
+
+struct Slot {
+    worker: web_sys::Worker,
+    ready: Cell<bool>,
+    /// Why this worker stopped, if it did.
+    dead: RefCell<Option<String>>,
+    running: RefCell<Option<(u32, oneshot::Sender<Values>)>>,
+    /// Slices it holds, least recently used first.
+    slices: RefCell<VecDeque<String>>,
+    started: RefCell<Option<oneshot::Sender<Result<(), String>>>>,
+    _handlers: (Closure<dyn FnMut(web_sys::MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
+}
+
+pub struct Pool {
+    slots: RefCell<Vec<Rc<Slot>>>,
+    queue: RefCell<VecDeque<Job>>,
+    next_id: Cell<u32>,
+}
+
+impl Pool {
+    /// Start `n` workers from `worker.js` (next to the page) and load the weights files into
+    /// each (`coord`, `conv`; either may be missing). Fails when no worker starts.
+    pub async fn start(n: usize, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
+        let pool = Rc::new(Pool { slots: RefCell::new(Vec::new()), queue: RefCell::new(VecDeque::new()), next_id: Cell::new(1) });
+        let mut started = Vec::new();
+        for index in 0..n.max(1) {
+            let (tx, rx) = oneshot::channel();
+            match Self::spawn(&pool, index) {
+                Ok(slot) => {
+                    *slot.started.borrow_mut() = Some(tx);
+                    pool.slots.borrow_mut().push(slot);
+                    started.push(rx);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let mut errors = Vec::new();
+        for rx in started {
+            if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while starting".into())) {
+                errors.push(e);
+            }
+        }
+        let files = js_sys::Array::new();
+        for m in models {
+            files.push(&m.map_or(JsValue::NULL, |b| js_sys::Uint8Array::from(b).into()));
+        }
+        let live: Vec<Rc<Slot>> = pool.slots.borrow().iter().filter(|s| s.ready.get()).cloned().collect();
+        if live.is_empty() {
+            return Err(errors.first().cloned().unwrap_or_else(|| "no decoding worker started".into()));
+        }
+        for slot in &live {
+            slot.ready.set(false);
+            let (tx, rx) = oneshot::channel();
+            *slot.started.borrow_mut() = Some(tx);
+            Self::post(slot, &ToWorker::Models, Some(&files.clone().into()), None)?;
+            if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while loading the models".into())) {
+                return Err(e);
+            }
+        }
+        Ok(pool)
+    }
+
+    /// Workers that are running.
+    pub fn size(&self) -> usize {
+        self.slots.borrow().iter().filter(|s| s.dead.borrow().is_none()).count()
+    }
+
+    fn spawn(pool: &Rc<Pool>, index: usize) -> Result<Rc<Slot>, String> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        options.set_name(&format!("coordsr decoder {index}"));
+        let worker = web_sys::Worker::new_with_options("./worker.js", &options).map_err(|e| format!("cannot start a decoding worker: {e:?}"))?;
+        let weak: Weak<Pool> = Rc::downgrade(pool);
+        let weak2 = weak.clone();
+        let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            if let Some(pool) = weak.upgrade() {
+                pool.on_message(index, &ev.data());
+            }
+        });
+        let on_error = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+            ev.prevent_default();
+            if let Some(pool) = weak2.upgrade() {
+                let what = if ev.message().is_empty() { "it could not be loaded".to_string() } else { ev.message() };
+                pool.on_dead(index, format!("decoding worker {index} stopped: {what}"));
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Rc::new(Slot {
+            worker,
+            ready: Cell::new(false),
+            dead: RefCell::new(None),
+            running: RefCell::new(None),
+            slices: RefCell::new(VecDeque::new()),
+            started: RefCell::new(None),
+            _handlers: (on_message, on_error),
+        }))
+    }
+
+    fn slot(&self, index: usize) -> Option<Rc<Slot>> {
+        self.slots.borrow().get(index).cloned()
+    }
+
+    fn on_message(self: &Rc<Self>, index: usize, msg: &JsValue) {
+        let Some(slot) = self.slot(index) else { return };
+        let (head, data) = match protocol::read::<FromWorker>(msg) {
+            Ok(m) => m,
+            Err(e) => return self.on_dead(index, format!("decoding worker {index}: {e}")),
+        };
+        match head {
+            FromWorker::Ready => {
+                slot.ready.set(true);
+                if let Some(tx) = slot.started.borrow_mut().take() {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+            FromWorker::Models { errors } => {
+                slot.ready.set(true);
+                if let Some(tx) = slot.started.borrow_mut().take() {
+                    let _ = tx.send(if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) });
+                }
+            }
+            FromWorker::Values { id } | FromWorker::Failed { id, .. } => {
+                let running = slot.running.borrow_mut().take();
+                if let Some((rid, tx)) = running {
+                    if rid == id {
+                        let result = match head {
+                            FromWorker::Failed { message, .. } => Err(message),
+                            _ => protocol::floats(&data).map(|v| (protocol::index(msg), v)),
+                        };
+                        let _ = tx.send(result);
+                    }
+                }
+            }
+        }
+        self.dispatch();
+    }
+
+    fn on_dead(self: &Rc<Self>, index: usize, why: String) {
+        let Some(slot) = self.slot(index) else { return };
+        slot.ready.set(false);
+        slot.worker.terminate();
+        *slot.dead.borrow_mut() = Some(why.clone());
+        if let Some(tx) = slot.started.borrow_mut().take() {
+            let _ = tx.send(Err(why.clone()));
+        }
+        if let Some((_, tx)) = slot.running.borrow_mut().take() {
+            let _ = tx.send(Err(why.clone()));
+        }
+        if self.size() == 0 {
+            for job in self.queue.borrow_mut().drain(..) {
+                let _ = job.reply.send(Err(why.clone()));
+            }
+        }
+        self.dispatch();
+    }
+
+    /// Queue a job on `block` of slice `key`; the answer arrives on the receiver (or it is
+    /// dropped unsent when `live` turns false first).
+    pub fn submit(
+        self: &Rc<Self>,
+        key: &str,
+        slice: &Rc<Image>,
+        model: &'static str,
+        block: Block,
+        ask: Ask,
+        live: Rc<dyn Fn() -> bool>,
+    ) -> oneshot::Receiver<Values> {
+        let (reply, rx) = oneshot::channel();
+        if self.size() == 0 {
+            let _ = reply.send(Err("no decoding worker is running".into()));
+            return rx;
+        }
+        let id = self.next_id.get();
+        self.next_id.set(id.wrapping_add(1));
+        self.queue.borrow_mut().push_back(Job { id, key: key.to_string(), slice: slice.clone(), model, block, ask, live, reply });
+        self.dispatch();
+        rx
+    }
+
+    /// Give every idle worker its next job: its own blocks first, then any.
+    fn dispatch(self: &Rc<Self>) {
+        self.queue.borrow_mut().retain(|j| !j.reply.is_canceled() && (j.live)());
+        let slots: Vec<Rc<Slot>> = self.slots.borrow().clone();
+        let n = slots.len().max(1);
+        for (index, slot) in slots.iter().enumerate() {
+            if !slot.ready.get() || slot.dead.borrow().is_some() || slot.running.borrow().is_some() {
+                continue;
+            }
+            let job = {
+                let mut q = self.queue.borrow_mut();
+                let mine = q.iter().position(|j| (j.block.bx * 7 + j.block.by * 13) % n == index);
+                match mine.or(if q.is_empty() { None } else { Some(0) }) {
+                    Some(i) => q.remove(i),
+                    None => None,
+                }
+            };
+            let Some(job) = job else { break };
+            if let Err(e) = self.send(slot, job) {
+                self.on_dead(index, e);
+                return;
+            }
+        }
+    }
+
+    fn send(&self, slot: &Slot, job: Job) -> Result<(), String> {
+        // The slice first, once per worker.
+        let held = slot.slices.borrow().iter().position(|k| *k == job.key);
+        match held {
+            Some(i) => {
+                let mut s = slot.slices.borrow_mut();
+                let k = s.remove(i).expect("present");
+                s.push_back(k);
+            }
+            None => {
+                let samples = js_sys::Float32Array::from(&job.slice.data[..]);
+                let head = ToWorker::Slice { key: job.key.clone(), width: job.slice.width, height: job.slice.height };
+                Self::post(slot, &head, Some(&samples.clone().into()), Some(&samples.buffer()))?;
+                let forgotten = {
+                    let mut s = slot.slices.borrow_mut();
+                    s.push_back(job.key.clone());
+                    if s.len() > KEEP_SLICES { s.pop_front() } else { None }
+                };
+                if let Some(key) = forgotten {
+                    Self::post(slot, &ToWorker::Forget { key }, None, None)?;
+                }
+            }
+        }
+        let (head, data) = match job.ask {
+            Ask::View(view) => (ToWorker::View { id: job.id, key: job.key, model: job.model.into(), block: job.block, view }, None),
+            Ask::Sample(coords, cell) => {
+                let flat: Vec<f32> = coords.iter().flat_map(|c| *c).collect();
+                (ToWorker::Sample { id: job.id, key: job.key, model: job.model.into(), block: job.block, cell }, Some(js_sys::Float32Array::from(&flat[..])))
+            }
+        };
+        let buffer = data.as_ref().map(|d| d.buffer());
+        let data: Option<JsValue> = data.map(Into::into);
+        Self::post(slot, &head, data.as_ref(), buffer.as_ref().map(|b| b.as_ref()))?;
+        *slot.running.borrow_mut() = Some((job.id, job.reply));
+        Ok(())
+    }
+
+    fn post(slot: &Slot, head: &ToWorker, data: Option<&JsValue>, transfer: Option<&JsValue>) -> Result<(), String> {
+        let msg = protocol::message(head, data, None)?;
+        let list = js_sys::Array::new();
+        if let Some(t) = transfer {
+            list.push(t);
+        }
+        slot.worker.post_message_with_transfer(&msg, &list).map_err(|e| format!("cannot reach a decoding worker: {e:?}"))
+    }
+}
+
+/// Workers to start: one per core the browser reports, at least one, at most 8.
+pub fn workers_wanted() -> usize {
+    web_sys::window().map(|w| w.navigator().hardware_concurrency() as usize).unwrap_or(2).clamp(1, 8)
+}

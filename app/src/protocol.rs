@@ -1,0 +1,77 @@
+//! What the page and its decoding workers say to each other ([`crate::pool`] on the page,
+//! [`crate::worker`] in each worker).
+//!
+//! A message is a JS object `{ head, data }`: `head` a serde value ([`ToWorker`], [`FromWorker`]),
+//! `data` an optional typed array, transferred (moved, not copied) where it is large.
+
+use coordsr::tiles::Block;
+use coordsr::view::View;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// The weights files (`data`: a JS array `[coord, conv]`, each a Uint8Array or null).
+    Models,
+    /// A slice's samples (`data`: Float32Array, row-major), kept until [`ToWorker::Forget`].
+    Slice { key: String, width: usize, height: usize },
+    /// Drop a slice and its encoded blocks.
+    Forget { key: String },
+    /// The display pixels of `view` in `block` of slice `key`, decoded with `model`: the worker
+    /// replies with their indices and values.
+    View { id: u32, key: String, model: String, block: Block, view: View },
+    /// Block `block` of slice `key` at the slice coordinates in `data` (Float32Array of x, y
+    /// pairs), output pixels of `cell`: the worker replies with their values.
+    Sample { id: u32, key: String, model: String, block: Block, cell: [f32; 2] },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// Started and listening.
+    Ready,
+    /// The models are loaded; what failed, per model, in words.
+    Models { errors: Vec<String> },
+    /// A job's values (`data`: Float32Array) and, for [`ToWorker::View`], their pixel indices
+    /// (`index`: Uint32Array).
+    Values { id: u32 },
+    Failed { id: u32, message: String },
+}
+
+/// Build a message; `index` only for [`FromWorker::Values`] of a view.
+pub fn message(head: &impl Serialize, data: Option<&JsValue>, index: Option<&JsValue>) -> Result<JsValue, String> {
+    let o = js_sys::Object::new();
+    let head = serde_wasm_bindgen::to_value(head).map_err(|e| e.to_string())?;
+    js_sys::Reflect::set(&o, &"head".into(), &head).map_err(|e| format!("{e:?}"))?;
+    for (k, v) in [("data", data), ("index", index)] {
+        if let Some(v) = v {
+            js_sys::Reflect::set(&o, &k.into(), v).map_err(|e| format!("{e:?}"))?;
+        }
+    }
+    Ok(o.into())
+}
+
+/// The pixel indices of a [`FromWorker::Values`] reply to a view.
+pub fn index(msg: &JsValue) -> Option<Vec<u32>> {
+    js_sys::Reflect::get(msg, &"index".into()).ok()?.dyn_ref::<js_sys::Uint32Array>().map(|a| a.to_vec())
+}
+
+/// Read a message: its head and its data (undefined when there is none).
+pub fn read<T: DeserializeOwned>(msg: &JsValue) -> Result<(T, JsValue), String> {
+    let head = js_sys::Reflect::get(msg, &"head".into()).map_err(|e| format!("{e:?}"))?;
+    let head = serde_wasm_bindgen::from_value(head).map_err(|e| format!("a malformed message: {e}"))?;
+    let data = js_sys::Reflect::get(msg, &"data".into()).unwrap_or(JsValue::UNDEFINED);
+    Ok((head, data))
+}
+
+/// The data of a message as f32s.
+pub fn floats(data: &JsValue) -> Result<Vec<f32>, String> {
+    data.dyn_ref::<js_sys::Float32Array>().map(|a| a.to_vec()).ok_or_else(|| "a message without its samples".to_string())
+}
+
+/// Pairs of f32s as coordinates.
+pub fn coords(flat: &[f32]) -> Vec<[f32; 2]> {
+    flat.chunks_exact(2).map(|p| [p[0], p[1]]).collect()
+}

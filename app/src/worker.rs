@@ -1,0 +1,167 @@
+//! A decoding worker: a Web Worker running its own single-threaded instance of this wasm
+//! (`static/worker.js` loads it and calls [`worker_start`]). Rust wasm threads need a nightly
+//! toolchain; separate instances need nothing, not even cross-origin isolation.
+//!
+//! The page's [`crate::pool`] sends it the models once, each slice once, then jobs for blocks.
+//! It encodes blocks (cached, most recently used kept) and samples them with the engine's own
+//! functions ([`coordsr::tiles`]), on burn's CPU backend: the same code the CLI runs.
+
+use crate::protocol::{self, FromWorker, ToWorker};
+use burn::tensor::Device;
+use coordsr::image::Image;
+use coordsr::infer::Encoded;
+use coordsr::model::SrModel;
+use coordsr::tiles::{Block, Blocks};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Encoded blocks kept per worker. A 128² block of the shipped coord model keeps ~9 MB of
+/// first-layer rows; 24 bound a worker near 220 MB and hold a 512² slice's 16 blocks between
+/// two workers with room for a second slice.
+const KEEP_BLOCKS: usize = 24;
+
+#[derive(Default)]
+struct State {
+    /// coord, conv.
+    models: [Option<SrModel>; 2],
+    slices: Vec<(String, Rc<Blocks>)>,
+    encoded: Vec<((String, &'static str, Block), Rc<Encoded>)>,
+}
+
+impl State {
+    fn model(&self, name: &str) -> Result<(&SrModel, &'static str), String> {
+        let (i, name) = match name {
+            "coord" => (0, "coord"),
+            "conv" => (1, "conv"),
+            other => return Err(format!("no model named {other}")),
+        };
+        self.models[i].as_ref().map(|m| (m, name)).ok_or_else(|| format!("the {name} model is not loaded"))
+    }
+
+    fn blocks(&self, key: &str) -> Result<Rc<Blocks>, String> {
+        self.slices.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone()).ok_or_else(|| format!("slice {key} was not sent"))
+    }
+
+    /// Block `b` of slice `key` encoded by `model`, from the cache or now.
+    fn encoded(&mut self, key: &str, name: &'static str, b: Block) -> Result<Rc<Encoded>, String> {
+        if let Some(i) = self.encoded.iter().position(|((k, m, blk), _)| k == key && *m == name && *blk == b) {
+            let e = self.encoded.remove(i);
+            let enc = e.1.clone();
+            self.encoded.push(e);
+            return Ok(enc);
+        }
+        let blocks = self.blocks(key)?;
+        let (model, _) = self.model(name)?;
+        let enc = Rc::new(blocks.encode(model, b, &Device::flex()));
+        self.encoded.push(((key.to_string(), name, b), enc.clone()));
+        if self.encoded.len() > KEEP_BLOCKS {
+            self.encoded.remove(0);
+        }
+        Ok(enc)
+    }
+}
+
+/// One reply: head, values, pixel indices.
+type Reply = (FromWorker, Option<Vec<f32>>, Option<Vec<u32>>);
+
+fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
+    match head {
+        ToWorker::Models => {
+            let mut errors = Vec::new();
+            let files = js_sys::Array::from(&data);
+            for (i, name) in ["coord", "conv"].iter().enumerate() {
+                let Some(bytes) = files.get(i as u32).dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec()) else { continue };
+                match coordsr::weights::load(&bytes, &Device::flex()) {
+                    Ok((m, _)) => state.models[i] = Some(m),
+                    Err(e) => errors.push(format!("{name} weights: {e}")),
+                }
+            }
+            Some((FromWorker::Models { errors }, None, None))
+        }
+        ToWorker::Slice { key, width, height } => {
+            // A malformed slice is dropped here; jobs on it then fail with a message.
+            if let Ok(samples) = protocol::floats(&data) {
+                if samples.len() == width * height {
+                    state.slices.retain(|(k, _)| *k != key);
+                    state.slices.push((key, Rc::new(Blocks::new(&Image::new(width, height, samples)))));
+                }
+            }
+            None
+        }
+        ToWorker::Forget { key } => {
+            state.slices.retain(|(k, _)| *k != key);
+            state.encoded.retain(|((k, _, _), _)| *k != key);
+            None
+        }
+        ToWorker::View { id, key, model, block, view } => Some(
+            match (|| {
+                let (_, name) = state.model(&model)?;
+                let blocks = state.blocks(&key)?;
+                let (index, coords) = blocks.tiling.pixels(&view, block);
+                let enc = state.encoded(&key, name, block)?;
+                let (m, _) = state.model(name)?;
+                Ok::<_, String>((index, m.sample(&enc, &coords, view.cell())))
+            })() {
+                Ok((index, values)) => (FromWorker::Values { id }, Some(values), Some(index.into_iter().map(|i| i as u32).collect())),
+                Err(message) => (FromWorker::Failed { id, message }, None, None),
+            },
+        ),
+        ToWorker::Sample { id, key, model, block, cell } => Some(
+            match (|| {
+                let coords = protocol::coords(&protocol::floats(&data)?);
+                let (_, name) = state.model(&model)?;
+                let enc = state.encoded(&key, name, block)?;
+                let (m, _) = state.model(name)?;
+                Ok::<_, String>(m.sample(&enc, &coords, cell))
+            })() {
+                Ok(values) => (FromWorker::Values { id }, Some(values), None),
+                Err(message) => (FromWorker::Failed { id, message }, None, None),
+            },
+        ),
+    }
+}
+
+/// Post a reply, moving its arrays to the page.
+fn post(scope: &web_sys::DedicatedWorkerGlobalScope, (head, values, index): Reply) {
+    let values = values.map(|v| js_sys::Float32Array::from(&v[..]));
+    let index = index.map(|v| js_sys::Uint32Array::from(&v[..]));
+    let transfer = js_sys::Array::new();
+    for a in [values.as_ref().map(|a| a.buffer()), index.as_ref().map(|a| a.buffer())].into_iter().flatten() {
+        transfer.push(&a);
+    }
+    let values: Option<JsValue> = values.map(Into::into);
+    let index: Option<JsValue> = index.map(Into::into);
+    match protocol::message(&head, values.as_ref(), index.as_ref()) {
+        Ok(msg) => {
+            let _ = scope.post_message_with_transfer(&msg, &transfer);
+        }
+        Err(e) => web_sys::console::error_1(&format!("worker: {e}").into()),
+    }
+}
+
+/// The worker's entry point, called by `static/worker.js` once the wasm is instantiated.
+#[wasm_bindgen]
+pub fn worker_start() {
+    console_error_panic_hook::set_once();
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let state = Rc::new(RefCell::new(State::default()));
+    let reply_to = scope.clone();
+    let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+        let reply = match protocol::read::<ToWorker>(&ev.data()) {
+            Ok((head, data)) => handle(&mut state.borrow_mut(), head, data),
+            Err(e) => {
+                web_sys::console::error_1(&format!("worker: {e}").into());
+                None
+            }
+        };
+        if let Some(r) = reply {
+            post(&reply_to, r);
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    // Lives as long as the worker.
+    on_message.forget();
+    post(&scope, (FromWorker::Ready, None, None));
+}
