@@ -7,7 +7,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(import.meta.dirname, '../..');
-export const dist = path.join(root, 'dist');
+export const dist = process.env.COORDSR_DIST ?? path.join(root, 'dist');
 export const coordsr = path.join(root, 'target/release/coordsr');
 export const shots = path.join(root, 'target/screenshots');
 
