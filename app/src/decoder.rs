@@ -236,14 +236,10 @@ impl Decoder {
                 let lane = lane.clone();
                 Rc::new(move || !lane.stale(generation))
             };
-            let mut pending: FuturesUnordered<_> = jobs
-                .into_iter()
-                .enumerate()
-                .map(|(i, (b, ask))| {
-                    let rx = pool.submit(key, &slice, name, b, ask, live.clone());
-                    async move { (i, rx.await) }
-                })
-                .collect();
+            // Queue everything first, then hand out work once: one short page task.
+            let receivers: Vec<_> = jobs.into_iter().map(|(b, ask)| pool.submit(key, &slice, name, b, ask, live.clone())).collect();
+            pool.dispatch();
+            let mut pending: FuturesUnordered<_> = receivers.into_iter().enumerate().map(|(i, rx)| async move { (i, rx.await) }).collect();
             while let Some((i, answer)) = pending.next().await {
                 if lane.stale(generation) {
                     return Ok(false);
@@ -301,6 +297,7 @@ impl Decoder {
                     return None;
                 }
                 progress(&Frame { image: image.clone(), millis: 0.0, done: 0.0, failed: None });
+                yield_to_page().await;
                 let tiling = Tiling::new(slice.width, slice.height);
                 let order = tiling.visible(view);
                 let total = order.len().max(1);

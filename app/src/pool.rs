@@ -201,7 +201,7 @@ impl Pool {
     }
 
     /// Queue a job on `block` of slice `key`; the answer arrives on the receiver (or it is
-    /// dropped unsent when `live` turns false first).
+    /// dropped unsent when `live` turns false first). Call [`Pool::dispatch`] after queueing.
     pub fn submit(
         self: &Rc<Self>,
         key: &str,
@@ -219,12 +219,11 @@ impl Pool {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
         self.queue.borrow_mut().push_back(Job { id, key: key.to_string(), slice: slice.clone(), model, block, ask, live, reply });
-        self.dispatch();
         rx
     }
 
     /// Give every idle worker its next job: its own blocks first, then any.
-    fn dispatch(self: &Rc<Self>) {
+    pub fn dispatch(self: &Rc<Self>) {
         self.queue.borrow_mut().retain(|j| !j.reply.is_canceled() && (j.live)());
         let slots: Vec<Rc<Slot>> = self.slots.borrow().clone();
         let n = slots.len().max(1);
