@@ -75,6 +75,12 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       const f = await frame(page, `f.method === 'coord' && f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-6`, 'slice 3 at 1.366×');
       console.log(`# ${tier}: coord decode of ${f.width}×${f.height} took ${Date.now() - t0} ms (page says ${f.millis.toFixed(0)} ms)`);
 
+      // The view settles: a finished decode changes the status text, which must not resize the
+      // panes and start another decode (it once did, in a loop, when the line wrapped).
+      await new Promise((ok) => setTimeout(ok, 1500));
+      const settled = await page.textContent('[data-testid=status]');
+      assert.doesNotMatch(settled, /decoding/, `a decode started again by itself: ${settled}`);
+
       // The decoded image has the canvas's backing size.
       const canvas = await page.$eval('[data-testid=viewport]', (c) => ({ w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight, dpr: devicePixelRatio }));
       assert.equal(canvas.w, f.width);

@@ -16,20 +16,22 @@ fn describe(s: &Status, with_note: bool) -> String {
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    // One line (the full text in the tooltip when it is cut): see `.status` in style.css.
+    let line = move || {
+        let backend = state.backend.get();
+        let backend = if backend.is_empty() { "starting…".to_string() } else { backend };
+        let s = state.status.get();
+        if state.blinded.get() {
+            format!("{backend} · left: {} · right: {}", describe(&s[0], false), describe(&s[1], false))
+        } else if state.split.get() {
+            format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
+        } else {
+            format!("{backend} · {}", describe(&s[0], true))
+        }
+    };
     view! {
-        <div class="status" data-testid="status">
-            {move || {
-                let backend = state.backend.get();
-                let backend = if backend.is_empty() { "starting…".to_string() } else { backend };
-                let s = state.status.get();
-                if state.blinded.get() {
-                    format!("{backend} · left: {} · right: {}", describe(&s[0], false), describe(&s[1], false))
-                } else if state.split.get() {
-                    format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
-                } else {
-                    format!("{backend} · {}", describe(&s[0], true))
-                }
-            }}
+        <div class="status" data-testid="status" title=line>
+            {line}
         </div>
         <div class="error" data-testid="error" hidden=move || state.error.with(|e| e.is_none())>
             {move || state.error.get().unwrap_or_default()}
