@@ -116,6 +116,12 @@ async fn yield_to_page() {
 /// Bicubic samples per page task (~15 ms in wasm here: 2^18 took 55–100 ms).
 const PREVIEW_SAMPLES: usize = 1 << 16;
 
+/// How long a view must stay before its learned decode starts (ms).
+const PAUSE_MS: u32 = 120;
+
+/// Display pixels per worker job at most (about): ~0.2 s of one worker's time here.
+const QUERIES_PER_JOB: usize = 16_384;
+
 /// Partial frames at most this often: each one is a copy and a redraw of the whole view.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
@@ -254,8 +260,8 @@ impl Decoder {
             for (i, (b, ask)) in jobs.into_iter().enumerate() {
                 let enc = self.block(key, slice, name, &model, b);
                 let (index, values) = match &ask {
-                    Ask::View(view) => {
-                        let (index, coords) = Tiling::new(slice.width, slice.height).pixels(view, b);
+                    Ask::View(view, part, parts) => {
+                        let (index, coords) = Tiling::new(slice.width, slice.height).pixels_part(view, b, *part, *parts);
                         (Some(index.into_iter().map(|i| i as u32).collect()), model.sample_async(&enc, &coords, view.cell()).await?)
                     }
                     Ask::Sample(coords, cell) => (None, model.sample_async(&enc, coords, *cell).await?),
@@ -297,11 +303,24 @@ impl Decoder {
                     return None;
                 }
                 progress(&Frame { image: image.clone(), millis: 0.0, done: 0.0, failed: None });
-                yield_to_page().await;
+                // Decode when the hand pauses: while the wheel or a slider moves, each new view
+                // overtakes this one within the pause and only the preview follows.
+                gloo::timers::future::TimeoutFuture::new(PAUSE_MS).await;
+                if lane.stale(generation) {
+                    return None;
+                }
                 let tiling = Tiling::new(slice.width, slice.height);
                 let order = tiling.visible(view);
-                let total = order.len().max(1);
-                let jobs: Vec<(Block, Ask)> = order.into_iter().map(|b| (b, Ask::View(*view))).collect();
+                // Blocks that cover much of the screen are split, so the workers share them evenly
+                // and refined parts arrive often.
+                let jobs: Vec<(Block, Ask)> = order
+                    .into_iter()
+                    .flat_map(|b| {
+                        let parts = tiling.parts(view, b, QUERIES_PER_JOB);
+                        (0..parts).map(move |p| (b, Ask::View(*view, p, parts)))
+                    })
+                    .collect();
+                let total = jobs.len().max(1);
                 let (mut finished, mut shown) = (0usize, now());
                 let result = self
                     .run_blocks(lane, generation, key, slice, method, jobs, |_, index, values| {

@@ -26,8 +26,8 @@ pub type Values = Result<(Option<Vec<u32>>, Vec<f32>), String>;
 
 /// What a job asks.
 pub enum Ask {
-    /// The pixels of `view` in a block (the worker finds them).
-    View(View),
+    /// Part `.1` of `.2` of the pixels of `view` in a block (the worker finds them).
+    View(View, usize, usize),
     /// Values at these slice coordinates, with output pixels of `cell`.
     Sample(Vec<[f32; 2]>, [f32; 2]),
 }
@@ -52,6 +52,10 @@ struct Slot {
     running: RefCell<Option<(u32, oneshot::Sender<Values>)>>,
     /// Slices it holds, least recently used first.
     slices: RefCell<VecDeque<String>>,
+    /// Blocks it has encoded, least recently used first: a mirror of the worker's own cache
+    /// (same rule, same order of use), so jobs on a block go where its encoding is. Only speed
+    /// depends on the mirror being exact, never the result.
+    blocks: RefCell<VecDeque<(String, &'static str, Block)>>,
     started: RefCell<Option<oneshot::Sender<Result<(), String>>>>,
     _handlers: (Closure<dyn FnMut(web_sys::MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
 }
@@ -137,6 +141,7 @@ impl Pool {
             dead: RefCell::new(None),
             running: RefCell::new(None),
             slices: RefCell::new(VecDeque::new()),
+            blocks: RefCell::new(VecDeque::new()),
             started: RefCell::new(None),
             _handlers: (on_message, on_error),
         }))
@@ -222,24 +227,25 @@ impl Pool {
         rx
     }
 
-    /// Give every idle worker its next job: its own blocks first, then any.
+    /// Give every idle worker its next job, in queue order (the centre first): a job on a block
+    /// that a worker has encoded waits for that worker (encoding a block again costs more than a
+    /// few of its jobs); a job on a block nobody holds goes to any idle worker.
     pub fn dispatch(self: &Rc<Self>) {
         self.queue.borrow_mut().retain(|j| !j.reply.is_canceled() && (j.live)());
         let slots: Vec<Rc<Slot>> = self.slots.borrow().clone();
-        let n = slots.len().max(1);
+        let holder = |j: &Job| {
+            slots.iter().position(|s| s.dead.borrow().is_none() && s.blocks.borrow().iter().any(|(k, m, b)| *k == j.key && *m == j.model && *b == j.block))
+        };
         for (index, slot) in slots.iter().enumerate() {
             if !slot.ready.get() || slot.dead.borrow().is_some() || slot.running.borrow().is_some() {
                 continue;
             }
             let job = {
                 let mut q = self.queue.borrow_mut();
-                let mine = q.iter().position(|j| (j.block.bx * 7 + j.block.by * 13) % n == index);
-                match mine.or(if q.is_empty() { None } else { Some(0) }) {
-                    Some(i) => q.remove(i),
-                    None => None,
-                }
+                let pick = q.iter().position(|j| holder(j).is_none_or(|h| h == index));
+                pick.and_then(|i| q.remove(i))
             };
-            let Some(job) = job else { break };
+            let Some(job) = job else { continue };
             if let Err(e) = self.send(slot, job) {
                 self.on_dead(index, e);
                 return;
@@ -266,12 +272,26 @@ impl Pool {
                     if s.len() > KEEP_SLICES { s.pop_front() } else { None }
                 };
                 if let Some(key) = forgotten {
+                    slot.blocks.borrow_mut().retain(|(k, _, _)| *k != key);
                     Self::post(slot, &ToWorker::Forget { key }, None, None)?;
                 }
             }
         }
+        {
+            let mut blocks = slot.blocks.borrow_mut();
+            let id = (job.key.clone(), job.model, job.block);
+            if let Some(i) = blocks.iter().position(|b| *b == id) {
+                blocks.remove(i);
+            }
+            blocks.push_back(id);
+            if blocks.len() > protocol::KEEP_BLOCKS {
+                blocks.pop_front();
+            }
+        }
         let (head, data) = match job.ask {
-            Ask::View(view) => (ToWorker::View { id: job.id, key: job.key, model: job.model.into(), block: job.block, view }, None),
+            Ask::View(view, part, parts) => {
+                (ToWorker::View { id: job.id, key: job.key, model: job.model.into(), block: job.block, view, part, parts }, None)
+            }
             Ask::Sample(coords, cell) => {
                 let flat: Vec<f32> = coords.iter().flat_map(|c| *c).collect();
                 (ToWorker::Sample { id: job.id, key: job.key, model: job.model.into(), block: job.block, cell }, Some(js_sys::Float32Array::from(&flat[..])))

@@ -1,14 +1,21 @@
 //! What the page and its decoding workers say to each other ([`crate::pool`] on the page,
 //! [`crate::worker`] in each worker).
 //!
-//! A message is a JS object `{ head, data }`: `head` a serde value ([`ToWorker`], [`FromWorker`]),
-//! `data` an optional typed array, transferred (moved, not copied) where it is large.
+//! A message is a JS object `{ head, data }`: `head` a JSON string ([`ToWorker`], [`FromWorker`]),
+//! `data` an optional typed array, transferred (moved, not copied) where it is large. JSON, not
+//! `serde-wasm-bindgen`: reading a small internally tagged enum through the latter took 40–70 ms
+//! in a worker here (measured), serde_json takes microseconds.
 
 use coordsr::tiles::Block;
 use coordsr::view::View;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
+
+/// Encoded blocks a worker keeps, most recently used (the page mirrors this to route jobs). A
+/// 128² block of the shipped coord model keeps ~9 MB of first-layer rows; 24 bound a worker near
+/// 220 MB and hold a 512² slice's 16 blocks between two workers with room for a second slice.
+pub const KEEP_BLOCKS: usize = 24;
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -19,9 +26,10 @@ pub enum ToWorker {
     Slice { key: String, width: usize, height: usize },
     /// Drop a slice and its encoded blocks.
     Forget { key: String },
-    /// The display pixels of `view` in `block` of slice `key`, decoded with `model`: the worker
-    /// replies with their indices and values.
-    View { id: u32, key: String, model: String, block: Block, view: View },
+    /// Part `part` of `parts` of the display pixels of `view` in `block` of slice `key`
+    /// ([`coordsr::tiles::Tiling::pixels_part`]), decoded with `model`: the worker replies with
+    /// their indices and values.
+    View { id: u32, key: String, model: String, block: Block, view: View, part: usize, parts: usize },
     /// Block `block` of slice `key` at the slice coordinates in `data` (Float32Array of x, y
     /// pairs), output pixels of `cell`: the worker replies with their values.
     Sample { id: u32, key: String, model: String, block: Block, cell: [f32; 2] },
@@ -43,7 +51,7 @@ pub enum FromWorker {
 /// Build a message; `index` only for [`FromWorker::Values`] of a view.
 pub fn message(head: &impl Serialize, data: Option<&JsValue>, index: Option<&JsValue>) -> Result<JsValue, String> {
     let o = js_sys::Object::new();
-    let head = serde_wasm_bindgen::to_value(head).map_err(|e| e.to_string())?;
+    let head = JsValue::from_str(&serde_json::to_string(head).map_err(|e| e.to_string())?);
     js_sys::Reflect::set(&o, &"head".into(), &head).map_err(|e| format!("{e:?}"))?;
     for (k, v) in [("data", data), ("index", index)] {
         if let Some(v) = v {
@@ -60,8 +68,8 @@ pub fn index(msg: &JsValue) -> Option<Vec<u32>> {
 
 /// Read a message: its head and its data (undefined when there is none).
 pub fn read<T: DeserializeOwned>(msg: &JsValue) -> Result<(T, JsValue), String> {
-    let head = js_sys::Reflect::get(msg, &"head".into()).map_err(|e| format!("{e:?}"))?;
-    let head = serde_wasm_bindgen::from_value(head).map_err(|e| format!("a malformed message: {e}"))?;
+    let head = js_sys::Reflect::get(msg, &"head".into()).ok().and_then(|h| h.as_string()).ok_or("a message without a head")?;
+    let head = serde_json::from_str(&head).map_err(|e| format!("a malformed message: {e}"))?;
     let data = js_sys::Reflect::get(msg, &"data".into()).unwrap_or(JsValue::UNDEFINED);
     Ok((head, data))
 }

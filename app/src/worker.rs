@@ -17,10 +17,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Encoded blocks kept per worker. A 128² block of the shipped coord model keeps ~9 MB of
-/// first-layer rows; 24 bound a worker near 220 MB and hold a 512² slice's 16 blocks between
-/// two workers with room for a second slice.
-const KEEP_BLOCKS: usize = 24;
+use protocol::KEEP_BLOCKS;
 
 #[derive(Default)]
 struct State {
@@ -95,11 +92,11 @@ fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
             state.encoded.retain(|((k, _, _), _)| *k != key);
             None
         }
-        ToWorker::View { id, key, model, block, view } => Some(
+        ToWorker::View { id, key, model, block, view, part, parts } => Some(
             match (|| {
                 let (_, name) = state.model(&model)?;
                 let blocks = state.blocks(&key)?;
-                let (index, coords) = blocks.tiling.pixels(&view, block);
+                let (index, coords) = blocks.tiling.pixels_part(&view, block, part, parts);
                 let enc = state.encoded(&key, name, block)?;
                 let (m, _) = state.model(name)?;
                 Ok::<_, String>((index, m.sample(&enc, &coords, view.cell())))

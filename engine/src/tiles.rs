@@ -138,6 +138,13 @@ impl Tiling {
     /// Display pixels of `view` that block `b` owns, row-major, as (pixel index, slice
     /// coordinate): the rows of [`View::visible`] that fall in this block.
     pub fn pixels(&self, view: &View, b: Block) -> (Vec<usize>, Vec<[f32; 2]>) {
+        self.pixels_part(view, b, 0, 1)
+    }
+
+    /// Part `part` of `parts` of [`Self::pixels`]: the block's rows on screen cut into `parts`
+    /// consecutive bands, so that a block covering much of a zoomed-in view is shared evenly by
+    /// the workers (each band visits only its own rows).
+    pub fn pixels_part(&self, view: &View, b: Block, part: usize, parts: usize) -> (Vec<usize>, Vec<[f32; 2]>) {
         let r = self.rect(b);
         // A display rectangle that surely contains the block's pixels (one pixel of slack each
         // side); the exact rule then picks them.
@@ -149,6 +156,10 @@ impl Tiling {
             from.min(to)..to
         };
         let (us, vs) = (span(lo[0], hi[0], view.width), span(lo[1], hi[1], view.height));
+        let parts = parts.max(1);
+        let part = part.min(parts - 1);
+        let rows = vs.end - vs.start;
+        let vs = vs.start + rows * part / parts..vs.start + rows * (part + 1) / parts;
         let (mut idx, mut coords) = (Vec::new(), Vec::new());
         for v in vs {
             for u in us.clone() {
@@ -160,6 +171,18 @@ impl Tiling {
             }
         }
         (idx, coords)
+    }
+
+    /// How many parts block `b` of `view` needs for at most about `queries` display pixels
+    /// each, from the area it covers on screen (no pixel visited).
+    pub fn parts(&self, view: &View, b: Block, queries: usize) -> usize {
+        let r = self.rect(b);
+        let lo = view.display_coord([r.x0 as f64 - 0.5, r.y0 as f64 - 0.5]);
+        let hi = view.display_coord([r.x1 as f64 - 0.5, r.y1 as f64 - 0.5]);
+        // The block's rectangle on screen, cut to the view.
+        let w = (hi[0].min(view.width as f64) - lo[0].max(0.0)).max(0.0);
+        let h = (hi[1].min(view.height as f64) - lo[1].max(0.0)).max(0.0);
+        ((w * h / queries.max(1) as f64).ceil() as usize).max(1)
     }
 
     /// The blocks `view` shows, the one nearest its centre first (refined tiles appear from the
@@ -268,6 +291,14 @@ mod tests {
             got.sort_unstable();
             assert_eq!(got, all, "{view:?}");
         }
+        // Parts of a block are its pixels, shared out in order.
+        let view = view_of(97, 61, [22.0, 14.5], 2.0);
+        let b = Block { bx: 1, by: 0 };
+        let whole = t.pixels(&view, b).0;
+        let parts = t.parts(&view, b, 100);
+        assert!(parts > 1 && whole.len() <= parts * 100, "{parts} parts for {} pixels", whole.len());
+        let joined: Vec<usize> = (0..parts).flat_map(|p| t.pixels_part(&view, b, p, parts).0).collect();
+        assert_eq!(joined, whole);
         // Centre first.
         let view = view_of(97, 61, [40.0, 25.0], 2.0);
         assert_eq!(t.visible(&view)[0], Block { bx: 2, by: 1 });
