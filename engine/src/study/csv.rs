@@ -1,9 +1,41 @@
 //! RFC 4180 CSV, the subset spreadsheets write: comma separated, double-quoted fields with `""`
-//! for a quote, CRLF or LF line ends. Written here rather than taken as a dependency because the
+//! for a quote, CRLF or LF line ends. Texts a spreadsheet would run as formulas are written with
+//! a leading `'` and read back without it ([`neutralise`], [`restore`]). Written here rather than taken as a dependency because the
 //! answer exports need only this and the browser build stays smaller.
 
-/// A field quoted only when it must be, so exports stay readable in a text editor.
+/// Whether a spreadsheet would run `s` as a formula (a leading `=`, `+`, `-`, `@`, tab or CR,
+/// OWASP's list), counting a leading `'` that itself protects such a text, so that
+/// [`neutralise`] and [`restore`] round-trip every string. Numbers (`-2`, `+1.5`) are data.
+fn runs_as_formula(s: &str) -> bool {
+    if s.trim().parse::<f64>().is_ok() {
+        return false;
+    }
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => true,
+        Some('\'') => runs_as_formula(&s[1..]),
+        _ => false,
+    }
+}
+
+/// A text a spreadsheet would run as a formula (a reader's name or comment such as
+/// `=HYPERLINK(…)`) gets a leading `'`, which spreadsheets show as text and do not run.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if runs_as_formula(s) { format!("'{s}").into() } else { s.into() }
+}
+
+/// The inverse of [`neutralise`], applied to every field read.
+pub fn restore(s: String) -> String {
+    match s.strip_prefix('\'') {
+        Some(rest) if runs_as_formula(rest) => rest.to_string(),
+        _ => s,
+    }
+}
+
+/// A field quoted only when it must be, so exports stay readable in a text editor; texts a
+/// spreadsheet would run as formulas are neutralised first.
 pub fn field(s: &str) -> String {
+    let s = neutralise(s);
+    let s = s.as_ref();
     if s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ') {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -64,14 +96,14 @@ pub fn parse(text: &str) -> Result<Vec<Record>, String> {
             '"' => return Err(format!("line {line}: a quote inside an unquoted field (quote the field and write \"\")")),
             ',' => {
                 started = true;
-                fields.push(std::mem::take(&mut cur));
+                fields.push(restore(std::mem::take(&mut cur)));
             }
             '\r' | '\n' => {
                 if c == '\r' && chars.peek() == Some(&'\n') {
                     chars.next();
                 }
                 if started {
-                    fields.push(std::mem::take(&mut cur));
+                    fields.push(restore(std::mem::take(&mut cur)));
                     records.push(Record { line: start, fields: std::mem::take(&mut fields) });
                 }
                 started = false;
@@ -85,7 +117,7 @@ pub fn parse(text: &str) -> Result<Vec<Record>, String> {
         }
     }
     if started {
-        fields.push(cur);
+        fields.push(restore(cur));
         records.push(Record { line: start, fields });
     }
     Ok(records)
@@ -102,6 +134,19 @@ mod tests {
         assert_eq!(text, "plain,\"with,comma\",\"say \"\"hi\"\"\",\"two\nlines\",,\" padded \"\r\n");
         let back = parse(&text).unwrap();
         assert_eq!(back, vec![Record { line: 1, fields: fields.iter().map(|s| s.to_string()).collect() }]);
+    }
+
+    #[test]
+    fn formulas_are_neutralised_and_read_back() {
+        let fields = ["=HYPERLINK(\"http://x\")", "+cmd", "-1+2", "@SUM(A1)", "\tx", "'=x", "''=x", "'plain", "-2", "+1.5", "3", "a=b"];
+        let text = record(&fields);
+        let cells: Vec<&str> = text.trim_end().split(',').collect();
+        assert!(cells[0].starts_with("\"'=HYPERLINK"), "{text}");
+        assert_eq!(&cells[1..4], ["'+cmd", "'-1+2", "'@SUM(A1)"]);
+        // Numbers stay numbers; ordinary text is untouched.
+        assert!(text.contains(",-2,+1.5,3,a=b\r\n"), "{text}");
+        let back = parse(&text).unwrap();
+        assert_eq!(back[0].fields, fields);
     }
 
     #[test]
