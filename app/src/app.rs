@@ -25,7 +25,11 @@ pub const COORD_WEIGHTS: &str = "static/weights/coord.csrw";
 pub const CONV_WEIGHTS: &str = "static/weights/conv.csrw";
 pub const DEMO_STUDY: &str = "static/study/demo.json";
 
+/// Fetch a file of this site. Every request the app makes comes through here, and only URLs of
+/// the page's own origin are fetched: a study named by `?study=` (or a scan it names) elsewhere is
+/// refused before any request leaves, so no URL parameter can make the app reach another site.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    same_origin(url)?;
     let resp = gloo::net::http::Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
     if !resp.ok() {
         return Err(format!("{url}: HTTP {}", resp.status()));
@@ -33,11 +37,26 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     resp.binary().await.map_err(|e| format!("{url}: {e}"))
 }
 
+/// `Ok` when `url` (absolute or relative to the page) is on the page's own origin.
+pub fn same_origin(url: &str) -> Result<(), String> {
+    let location = web_sys::window().ok_or("no page")?.location();
+    let (href, origin) = (location.href().map_err(|_| "no page address")?, location.origin().map_err(|_| "no page origin")?);
+    let target = web_sys::Url::new_with_base(url, &href).map_err(|_| format!("{url}: not a valid address"))?;
+    if target.origin() == origin {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url}: refused: the viewer opens files of this site only ({origin}); medical data stays local, so studies and scans must be served from here"
+        ))
+    }
+}
+
 pub fn query_param(name: &str) -> Option<String> {
     let search = web_sys::window()?.location().search().ok()?;
     search.trim_start_matches('?').split('&').find_map(|kv| {
         let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        (k == name).then(|| v.to_string())
+        // Values arrive percent-encoded (`?study=https%3A%2F%2F…`): decode them.
+        (k == name).then(|| js_sys::decode_uri_component(&v.replace('+', " ")).ok().and_then(|d| d.as_string()).unwrap_or_else(|| v.to_string()))
     })
 }
 

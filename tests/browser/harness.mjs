@@ -14,9 +14,11 @@ export const shots = path.join(root, 'target/screenshots');
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css',
   '.gz': 'application/gzip', '.csrw': 'application/octet-stream', '.json': 'application/json', '.png': 'image/png' };
 
-/** Serve dist/ on a free loopback port. */
+/** Serve dist/ on a free loopback port; `requests` lists every path asked for. */
 export async function serve() {
+  const requests = [];
   const server = http.createServer((req, res) => {
+    requests.push(req.url);
     const url = new URL(req.url, 'http://x');
     let file = path.join(dist, decodeURIComponent(url.pathname));
     if (!file.startsWith(dist)) { res.writeHead(403).end(); return; }
@@ -27,7 +29,7 @@ export async function serve() {
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const origin = `http://127.0.0.1:${server.address().port}`;
-  return { origin, close: () => new Promise((ok) => server.close(ok)) };
+  return { origin, requests, close: () => new Promise((ok) => server.close(ok)) };
 }
 
 /** Headless Debian Chromium; `webgpu` adds --enable-unsafe-webgpu (SwiftShader's adapter).

@@ -156,6 +156,19 @@ test('reader study', { timeout: 600_000 }, async () => {
     await bad.waitForSelector('[data-testid=study-error]:not([hidden])');
     assert.match(await bad.textContent('[data-testid=study-error]'), /missing\.json/);
 
+    // A study on another site (here a second local server: another port is another origin) is
+    // refused with a message, and no request reaches that site.
+    const foreign = await serve();
+    try {
+      const off = await context2.newPage();
+      await off.goto(`${server.origin}/?backend=cpu&study=${encodeURIComponent(`${foreign.origin}/static/study/demo.json`)}`);
+      await off.waitForSelector('[data-testid=study-error]:not([hidden])');
+      assert.match(await off.textContent('[data-testid=study-error]'), /refused: the viewer opens files of this site only/);
+      assert.equal(foreign.requests.length, 0, `requests reached the other origin: ${foreign.requests}`);
+    } finally {
+      await foreign.close();
+    }
+
     // Everything stayed on our origin.
     assert.deepEqual(requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
   } finally {
