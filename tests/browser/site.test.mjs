@@ -5,10 +5,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { serve, launch, shots, root } from './harness.mjs';
+import crypto from 'node:crypto';
+import { serve, launch, shots, root, dist } from './harness.mjs';
 
 const ROUTES = ['', 'results', 'viewer', 'study', 'about'];
 const csv = fs.readFileSync(path.join(root, 'results/results.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+
+test('content security policy', () => {
+  // The built page's policy allows its own origin only, and the module script Trunk inlines is
+  // the one it names by hash (otherwise the page would not start: say so plainly here).
+  const html = fs.readFileSync(path.join(dist, 'index.html'), 'utf8');
+  const csp = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)"/)?.[1];
+  assert.ok(csp, 'index.html has a Content-Security-Policy');
+  assert.match(csp, /connect-src 'self';/);
+  assert.match(csp, /default-src 'self';/);
+  const scripts = [...html.matchAll(/<script type="module">([\s\S]*?)<\/script>/g)].map((m) => m[1]);
+  assert.equal(scripts.length, 1, 'one inline script (Trunk\'s loader)');
+  const hash = `'sha256-${crypto.createHash('sha256').update(scripts[0]).digest('base64')}'`;
+  assert.ok(csp.includes(hash), `the CSP names ${hash}, the hash of Trunk's inline loader (update index.html)`);
+});
 
 test('demo site', { timeout: 600_000 }, async () => {
   const server = await serve();
@@ -19,6 +34,8 @@ test('demo site', { timeout: 600_000 }, async () => {
       page.setDefaultTimeout(300_000);
       const requests = [];
       page.on('request', (r) => requests.push(r.url()));
+      const violations = [];
+      page.on('console', (m) => { if (/Content Security Policy|Refused to/.test(m.text())) violations.push(m.text()); });
       await page.goto(`${server.origin}/?backend=cpu`);
       await page.waitForSelector('[data-testid=page-home]');
       // Content shows before the model is ready; the strip decodes once it is.
@@ -63,6 +80,8 @@ test('demo site', { timeout: 600_000 }, async () => {
       await page.waitForSelector('[data-testid=help]', { state: 'hidden' });
 
       assert.deepEqual(requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
+      // Nothing the site does is blocked by its own policy (every route, the workers, the help).
+      assert.deepEqual(violations, []);
       await page.close();
     }
   } finally {

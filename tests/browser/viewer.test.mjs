@@ -12,10 +12,15 @@ import { serve, launch, writeTestNifti, readNpy, coordsr, shots, root } from './
 const WEIGHTS = path.join(root, 'static/weights/coord.csrw');
 const TIMEOUT = 600_000;
 
-/** Wait for a complete frame that satisfies `pred`. */
-async function frame(page, pred, what) {
+/** Wait for a complete frame with the fields of `want` (`method`, `slice`, `zoom` within 1e-6,
+ * `minWidth`). A function, not a string: the page's Content-Security-Policy forbids eval. */
+async function frame(page, want, what) {
   console.log(`# waiting for ${what}`);
-  await page.waitForFunction(`(() => { const f = window.coordsrFrame; return f && (${pred}); })()`, null, { timeout: TIMEOUT, polling: 250 })
+  await page.waitForFunction((w) => {
+    const f = window.coordsrFrame;
+    return !!f && (w.method === undefined || f.method === w.method) && (w.slice === undefined || f.slice === w.slice)
+      && (w.zoom === undefined || Math.abs(f.zoom - w.zoom) < 1e-6) && (w.minWidth === undefined || f.width >= w.minWidth);
+  }, want, { timeout: TIMEOUT, polling: 250 })
     .catch((e) => { throw new Error(`waiting for ${what}: ${e.message}`); });
   return page.evaluate(() => { const f = window.coordsrFrame; return { ...f, data: Array.from(f.data) }; });
 }
@@ -40,7 +45,7 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
         // The only adapter here is SwiftShader, a software renderer far slower than the CPU tier:
         // by default it is not chosen, and the status line says why.
         await page.goto(server.origin + '/?method=bicubic');
-        await frame(page, "f.method === 'bicubic'", 'the sample (automatic tier)');
+        await frame(page, { method: 'bicubic' }, 'the sample (automatic tier)');
         const auto = await page.textContent('[data-testid=status]');
         assert.match(auto, /CPU fallback \(the WebGPU adapter \(.*\) is a (software renderer|fallback)/i, auto);
         assert.match(auto, /\?backend=webgpu forces it/, auto);
@@ -48,7 +53,7 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       // Open on the bundled sample, shown with bicubic so start-up is quick on software WebGPU;
       // ?backend=webgpu forces the software adapter for this correctness test.
       await page.goto(server.origin + (webgpu ? '/?backend=webgpu&method=bicubic' : '/?method=bicubic'));
-      await frame(page, "f.method === 'bicubic'", 'the sample');
+      await frame(page, { method: 'bicubic' }, 'the sample');
       const status = await page.textContent('[data-testid=status]');
       assert.match(status, webgpu ? /WebGPU/ : /CPU fallback/, status);
       // The WGSL display (shaders/display.wgsl), read back from an offscreen texture: the same
@@ -61,25 +66,25 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       const vol = path.join(tmp, 'phantom.nii');
       writeTestNifti(vol);
       await page.setInputFiles('[data-testid=file]', vol);
-      await frame(page, 'f.width > 0 && f.slice === 2', 'the phantom');
+      await frame(page, { slice: 2, minWidth: 1 }, 'the phantom');
       await page.focus('.app');
       await page.keyboard.press('ArrowDown');
       // The slider moves in steps of 0.01 in log2(zoom): 2^0.45 ≈ 1.366×, a non-integer scale.
       const step = 0.45;
       const zoom = 2 ** step;
       await page.$eval('[data-testid=zoom]', (el, v) => { el.value = String(v); el.dispatchEvent(new Event('input', { bubbles: true })); }, step);
-      await frame(page, `f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-6`, 'the bicubic view');
+      await frame(page, { slice: 3, zoom }, 'the bicubic view');
       // Only now the coordinate decoder: one decode of a small view (software WebGPU is slow).
       const t0 = Date.now();
       await page.selectOption('[data-testid=method]', 'coord');
-      const f = await frame(page, `f.method === 'coord' && f.slice === 3 && Math.abs(f.zoom - ${zoom}) < 1e-6`, 'slice 3 at 1.366×');
+      const f = await frame(page, { method: 'coord', slice: 3, zoom }, 'slice 3 at 1.366×');
       console.log(`# ${tier}: coord decode of ${f.width}×${f.height} took ${Date.now() - t0} ms (page says ${f.millis.toFixed(0)} ms)`);
 
       // The view settles: a finished decode changes the status text, which must not resize the
       // panes and start another decode (it once did, in a loop, when the line wrapped).
       await new Promise((ok) => setTimeout(ok, 1500));
       const settled = await page.textContent('[data-testid=status]');
-      assert.doesNotMatch(settled, /decoding/, `a decode started again by itself: ${settled}`);
+      assert.doesNotMatch(settled, /decoding…/, `a decode started again by itself: ${settled}`);
 
       // The decoded image has the canvas's backing size.
       const canvas = await page.$eval('[data-testid=viewport]', (c) => ({ w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight, dpr: devicePixelRatio }));
@@ -145,7 +150,7 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
         // The page thread only composes: on a fresh page with the 512² sample, no task over
         // 100 ms while a 1024² view at 2× is encoded (a new encoding) and decoded by the workers.
         await page.goto(server.origin + '/?method=bicubic');
-        await frame(page, "f.method === 'bicubic' && f.width > 0", 'the sample, again');
+        await frame(page, { method: 'bicubic', minWidth: 1 }, 'the sample, again');
         const line = await page.textContent('[data-testid=status]');
         assert.match(line, /\d+ decoding workers/, line);
         const r = await page.evaluate(async () => {
