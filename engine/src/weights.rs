@@ -158,7 +158,9 @@ impl ModuleMapper for Assign<'_> {
 /// Build the model a weights file describes, on `device`, creating tensors from host bytes only.
 pub fn load(bytes: &[u8], device: &Device) -> Result<(SrModel, Header), WeightsError> {
     let (header, data) = parse(bytes)?;
-    let model = header.config.init(device);
+    // Lazy: the header's architecture is only a claim until every tensor's shape matches it
+    // (a crafted header with 10⁶ channels must not allocate terabytes first).
+    let model = header.config.lazy(device);
     let mut assign = Assign { header: &header, data, next: 0, device: device.clone(), error: None };
     let model = model.map(&mut assign);
     if let Some(e) = assign.error {
@@ -240,5 +242,27 @@ mod tests {
         other.encoder.channels = 4;
         let ob = to_bytes(&other.init(&device), &config, serde_json::Value::Null, Precision::F32);
         assert!(load(&ob, &device).is_err());
+        // A header claiming a huge architecture for small tensors is refused before anything of
+        // that size exists (built eagerly, 2²⁰ channels would need terabytes).
+        let mut huge = small();
+        huge.encoder.channels = 1 << 20;
+        huge.encoder.blocks = 64;
+        let hb = to_bytes(&config.init(&device), &huge, serde_json::Value::Null, Precision::F32);
+        assert!(load(&hb, &device).unwrap_err().0.contains("shape"));
+    }
+
+    #[test]
+    fn loading_builds_the_model_lazily() {
+        struct Count(usize, usize);
+        impl burn::module::ModuleVisitor for Count {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                self.0 += 1;
+                self.1 += param.is_initialized() as usize;
+            }
+        }
+        let mut c = Count(0, 0);
+        small().lazy(&Device::flex()).visit(&mut c);
+        assert!(c.0 > 0);
+        assert_eq!(c.1, 0, "parameters initialised before any weight is read");
     }
 }

@@ -77,6 +77,13 @@ impl ModelConfig {
         model
     }
 
+    /// The model's structure with every parameter still lazy (nothing allocated): what a weights
+    /// file is loaded into, so that a header claiming a huge architecture costs nothing before
+    /// its tensors are checked against it ([`crate::weights::load`]).
+    pub(crate) fn lazy(&self, device: &Device) -> SrModel {
+        self.build(device)
+    }
+
     fn build(&self, device: &Device) -> SrModel {
         let c = self.encoder.channels;
         SrModel {
