@@ -93,8 +93,14 @@ impl Loaded {
 
 /// Largest accepted extent of one axis.
 pub(crate) const MAX_DIM: u64 = 1 << 16;
-/// Largest accepted number of voxels (4 GiB as f32).
-pub(crate) const MAX_VOXELS: u64 = 1 << 30;
+/// Largest accepted number of voxels, sized for where the reader runs: 1 GiB as f32 on a 64-bit
+/// machine (a 512³ volume is an eighth of it), 256 MiB on a 32-bit one (wasm32 in a browser
+/// page has less than 4 GiB in all, and the viewer keeps copies), where 2³⁰ voxels could never
+/// be held and a header claiming them must be refused before any allocation.
+#[cfg(target_pointer_width = "64")]
+pub(crate) const MAX_VOXELS: u64 = 1 << 28;
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const MAX_VOXELS: u64 = 1 << 26;
 
 /// Read a volume from a path: a directory is one DICOM series; a file is detected by its content
 /// (gzip → NIfTI, NIfTI magic, DICOM preamble, NPY magic, PNG signature), then by its extension.

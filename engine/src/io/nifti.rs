@@ -792,8 +792,8 @@ mod tests {
         b.extend_from_slice(&[0u8; 10]);
         let e = read_volume_bytes("huge.nii", &b).unwrap_err();
         assert!(e.problem.contains("absurd") || e.problem.contains("claims"), "{e}");
-        // 1000³ (plausible size, 4 GB claimed) with 10 bytes: the byte check catches it.
-        let mut b = header(&[1000, 1000, 1000], 16);
+        // 640³ (within the voxel limit, 1 GB claimed) with 10 bytes: the byte check catches it.
+        let mut b = header(&[640, 640, 640], 16);
         b.extend_from_slice(&[0u8; 10]);
         let e = read_volume_bytes("big.nii", &b).unwrap_err();
         assert!(e.problem.contains("claims") && e.problem.contains("truncated"), "{e}");

@@ -24,6 +24,11 @@ pub(crate) fn read_png_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoError
         return Err(err(format!("absurd PNG dimensions {w}×{h}")));
     }
     let size = reader.output_buffer_size().ok_or_else(|| err(format!("PNG of {w}×{h} is too large")))?;
+    // The decoded bytes (up to 8 per pixel for 16-bit RGBA) stay within what the f32 slice will
+    // take, so the buffer is bounded where the reader runs, not only by the file's size.
+    if size as u64 > 4 * MAX_VOXELS {
+        return Err(err(format!("PNG of {w}×{h} needs {size} bytes to decode, more than this reader accepts ({})", 4 * MAX_VOXELS)));
+    }
     if size as u64 > MAX_INFLATE_RATIO * bytes.len() as u64 + (1 << 16) {
         return Err(err(format!(
             "the PNG header claims {w}×{h} pixels ({size} bytes) but the file has only {} bytes: corrupt",
