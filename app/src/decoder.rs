@@ -14,7 +14,7 @@ use coordsr::geometry::Grid;
 use coordsr::image::Image;
 use coordsr::infer::Encoded;
 use coordsr::model::SrModel;
-use coordsr::tiles::{Block, Blocks, Tiling};
+use coordsr::tiles::{Block, BlockCache, Tiling};
 use coordsr::view::View;
 use futures::stream::{FuturesUnordered, StreamExt};
 use std::cell::{Cell, RefCell};
@@ -94,15 +94,9 @@ pub struct Decoder {
     /// The CPU tier's decoding workers; `None` on WebGPU, or when they could not start (then
     /// the page thread decodes, block by block, and the status line says so).
     pub pool: Option<Rc<Pool>>,
-    /// Page-thread block encodings (WebGPU, or no workers): (slice key, model, block), most
-    /// recently used last.
-    encoded: RefCell<Vec<((String, &'static str, Block), Rc<Encoded>)>>,
-    /// Normalised slices for those, by key.
-    slices: RefCell<Vec<(String, Rc<Blocks>)>>,
+    /// Page-thread block encodings (WebGPU, or no workers).
+    cache: RefCell<BlockCache>,
 }
-
-/// Encoded blocks kept on the page thread (WebGPU memory, or the page's when there are no workers).
-const KEEP_BLOCKS: usize = 32;
 
 pub fn now() -> f64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
@@ -132,8 +126,7 @@ impl Decoder {
             coord: coord.map(Rc::new),
             conv: conv.map(Rc::new),
             pool,
-            encoded: RefCell::new(Vec::new()),
-            slices: RefCell::new(Vec::new()),
+            cache: RefCell::new(BlockCache::default()),
         }
     }
 
@@ -169,35 +162,11 @@ impl Decoder {
 
     /// Block `b` of `slice` encoded on the page thread's device (cached).
     fn block(&self, key: &str, slice: &Image, name: &'static str, model: &SrModel, b: Block) -> Rc<Encoded> {
-        let id = (key.to_string(), name, b);
-        let mut cache = self.encoded.borrow_mut();
-        if let Some(i) = cache.iter().position(|(k, _)| *k == id) {
-            let e = cache.remove(i);
-            let enc = e.1.clone();
-            cache.push(e);
-            return enc;
+        let mut cache = self.cache.borrow_mut();
+        if cache.blocks(key).is_none() {
+            cache.insert(key, slice);
         }
-        let blocks = {
-            let mut slices = self.slices.borrow_mut();
-            match slices.iter().find(|(k, _)| k == key) {
-                Some((_, b)) => b.clone(),
-                None => {
-                    let b = Rc::new(Blocks::new(slice));
-                    slices.push((key.to_string(), b.clone()));
-                    if slices.len() > 4 {
-                        let gone = slices.remove(0).0;
-                        cache.retain(|((k, _, _), _)| *k != gone);
-                    }
-                    b
-                }
-            }
-        };
-        let enc = Rc::new(blocks.encode(model, b, self.tier.device()));
-        cache.push((id, enc.clone()));
-        if cache.len() > KEEP_BLOCKS {
-            cache.remove(0);
-        }
-        enc
+        cache.encoded(key, name, model, b, self.tier.device()).expect("the slice was just inserted")
     }
 
     /// The bicubic view ([`View::bicubic`]): the method of its own and the preview shown while a
@@ -209,10 +178,9 @@ impl Decoder {
         let mut v0 = 0;
         while v0 < view.height {
             let v1 = (v0 + band).min(view.height);
-            let (idx, coords) = view.visible(slice.width, slice.height, v0..v1);
-            for (i, c) in idx.into_iter().zip(coords) {
-                out.data[i] = coordsr::interp::bicubic_at(slice, c[0], c[1]);
-            }
+            view.render_rows(slice.width, slice.height, v0..v1, &mut out, |c| {
+                c.iter().map(|p| coordsr::interp::bicubic_at(slice, p[0], p[1])).collect()
+            });
             v0 = v1;
             if v0 < view.height {
                 yield_to_page().await;

@@ -9,7 +9,7 @@
 
 use crate::protocol::{self, FromWorker, ToWorker};
 use coordsr::image::Image;
-use coordsr::tiles::Block;
+use coordsr::tiles::{Block, BlockCache};
 use coordsr::view::View;
 use futures::channel::oneshot;
 use std::cell::{Cell, RefCell};
@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Slices a worker keeps; the oldest is forgotten (with its encoded blocks) beyond this.
-const KEEP_SLICES: usize = 4;
+const KEEP_SLICES: usize = BlockCache::KEEP_SLICES;
 
 /// What a finished job gives back: values, and for a view the display pixels they belong to.
 pub type Values = Result<(Option<Vec<u32>>, Vec<f32>), String>;
@@ -50,7 +50,7 @@ struct Slot {
     /// Why this worker stopped, if it did.
     dead: RefCell<Option<String>>,
     running: RefCell<Option<(u32, oneshot::Sender<Values>)>>,
-    /// Slices it holds, least recently used first.
+    /// Slices it holds, oldest first.
     slices: RefCell<VecDeque<String>>,
     /// Blocks it has encoded, least recently used first: a mirror of the worker's own cache
     /// (same rule, same order of use), so jobs on a block go where its encoding is. Only speed
@@ -254,16 +254,12 @@ impl Pool {
     }
 
     fn send(&self, slot: &Slot, job: Job) -> Result<(), String> {
-        // The slice first, once per worker.
-        let held = slot.slices.borrow().iter().position(|k| *k == job.key);
-        match held {
-            Some(i) => {
-                let mut s = slot.slices.borrow_mut();
-                let k = s.remove(i).expect("present");
-                s.push_back(k);
-            }
-            None => {
-                let samples = js_sys::Float32Array::from(&job.slice.data[..]);
+        // The slice first, once per worker. The worker's `BlockCache` keeps slices in the order
+        // they arrived and drops the oldest beyond KEEP_SLICES; this list follows the same rule,
+        // so it always knows what the worker holds.
+        let held = slot.slices.borrow().iter().any(|k| *k == job.key);
+        if !held {
+            let samples = js_sys::Float32Array::from(&job.slice.data[..]);
                 let head = ToWorker::Slice { key: job.key.clone(), width: job.slice.width, height: job.slice.height };
                 Self::post(slot, &head, Some(&samples.clone().into()), Some(&samples.buffer()))?;
                 let forgotten = {
@@ -272,10 +268,9 @@ impl Pool {
                     if s.len() > KEEP_SLICES { s.pop_front() } else { None }
                 };
                 if let Some(key) = forgotten {
+                    // The worker dropped it as it took the new one.
                     slot.blocks.borrow_mut().retain(|(k, _, _)| *k != key);
-                    Self::post(slot, &ToWorker::Forget { key }, None, None)?;
                 }
-            }
         }
         {
             let mut blocks = slot.blocks.borrow_mut();
@@ -284,7 +279,7 @@ impl Pool {
                 blocks.remove(i);
             }
             blocks.push_back(id);
-            if blocks.len() > protocol::KEEP_BLOCKS {
+            if blocks.len() > BlockCache::KEEP_BLOCKS {
                 blocks.pop_front();
             }
         }

@@ -12,20 +12,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Encoded blocks a worker keeps, most recently used (the page mirrors this to route jobs). A
-/// 128² block of the shipped coord model keeps ~9 MB of first-layer rows; 24 bound a worker near
-/// 220 MB and hold a 512² slice's 16 blocks between two workers with room for a second slice.
-pub const KEEP_BLOCKS: usize = 24;
-
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ToWorker {
     /// The weights files (`data`: a JS array `[coord, conv]`, each a Uint8Array or null).
     Models,
-    /// A slice's samples (`data`: Float32Array, row-major), kept until [`ToWorker::Forget`].
+    /// A slice's samples (`data`: Float32Array, row-major), kept with its encoded blocks until
+    /// [`coordsr::tiles::BlockCache::KEEP_SLICES`] newer slices arrived.
     Slice { key: String, width: usize, height: usize },
-    /// Drop a slice and its encoded blocks.
-    Forget { key: String },
     /// Part `part` of `parts` of the display pixels of `view` in `block` of slice `key`
     /// ([`coordsr::tiles::Tiling::pixels_part`]), decoded with `model`: the worker replies with
     /// their indices and values.

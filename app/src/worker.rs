@@ -11,20 +11,18 @@ use burn::tensor::Device;
 use coordsr::image::Image;
 use coordsr::infer::Encoded;
 use coordsr::model::SrModel;
-use coordsr::tiles::{Block, Blocks};
+use coordsr::tiles::{Block, BlockCache, Blocks};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use protocol::KEEP_BLOCKS;
 
 #[derive(Default)]
 struct State {
     /// coord, conv.
     models: [Option<SrModel>; 2],
-    slices: Vec<(String, Rc<Blocks>)>,
-    encoded: Vec<((String, &'static str, Block), Rc<Encoded>)>,
+    cache: BlockCache,
 }
 
 impl State {
@@ -38,25 +36,14 @@ impl State {
     }
 
     fn blocks(&self, key: &str) -> Result<Rc<Blocks>, String> {
-        self.slices.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone()).ok_or_else(|| format!("slice {key} was not sent"))
+        self.cache.blocks(key).ok_or_else(|| format!("slice {key} was not sent"))
     }
 
     /// Block `b` of slice `key` encoded by `model`, from the cache or now.
     fn encoded(&mut self, key: &str, name: &'static str, b: Block) -> Result<Rc<Encoded>, String> {
-        if let Some(i) = self.encoded.iter().position(|((k, m, blk), _)| k == key && *m == name && *blk == b) {
-            let e = self.encoded.remove(i);
-            let enc = e.1.clone();
-            self.encoded.push(e);
-            return Ok(enc);
-        }
-        let blocks = self.blocks(key)?;
-        let (model, _) = self.model(name)?;
-        let enc = Rc::new(blocks.encode(model, b, &Device::flex()));
-        self.encoded.push(((key.to_string(), name, b), enc.clone()));
-        if self.encoded.len() > KEEP_BLOCKS {
-            self.encoded.remove(0);
-        }
-        Ok(enc)
+        let i = if name == "coord" { 0 } else { 1 };
+        let model = self.models[i].as_ref().ok_or_else(|| format!("the {name} model is not loaded"))?;
+        self.cache.encoded(key, name, model, b, &Device::flex()).ok_or_else(|| format!("slice {key} was not sent"))
     }
 }
 
@@ -81,15 +68,10 @@ fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
             // A malformed slice is dropped here; jobs on it then fail with a message.
             if let Ok(samples) = protocol::floats(&data) {
                 if samples.len() == width * height {
-                    state.slices.retain(|(k, _)| *k != key);
-                    state.slices.push((key, Rc::new(Blocks::new(&Image::new(width, height, samples)))));
+                    // The page forgets for itself what this drops (same rule): see `pool.rs`.
+                    state.cache.insert(&key, &Image::new(width, height, samples));
                 }
             }
-            None
-        }
-        ToWorker::Forget { key } => {
-            state.slices.retain(|(k, _)| *k != key);
-            state.encoded.retain(|((k, _, _), _)| *k != key);
             None
         }
         ToWorker::View { id, key, model, block, view, part, parts } => Some(

@@ -229,6 +229,69 @@ impl Blocks {
     }
 }
 
+/// Slices and their encoded blocks, most recently used kept: what a decoding worker holds, and
+/// the page when it decodes itself (WebGPU, or no workers). One mechanism for both, so the
+/// page's mirror of a worker ([`BlockCache::KEEP_BLOCKS`]) follows the same rule.
+pub struct BlockCache {
+    slices: Vec<(String, std::rc::Rc<Blocks>)>,
+    /// (slice key, model name, block) → encoding, least recently used first.
+    encoded: Vec<((String, &'static str, Block), std::rc::Rc<Encoded>)>,
+}
+
+impl Default for BlockCache {
+    fn default() -> Self {
+        Self { slices: Vec::new(), encoded: Vec::new() }
+    }
+}
+
+impl BlockCache {
+    /// Encoded blocks kept. A 128² block of the shipped coord model keeps ~9 MB of first-layer
+    /// rows; 24 bound a holder near 220 MB and keep a 512² slice's 16 blocks with room to spare.
+    pub const KEEP_BLOCKS: usize = 24;
+    /// Slices kept (their encoded blocks go with them).
+    pub const KEEP_SLICES: usize = 4;
+
+    /// Keep `slice` under `key` (replacing one of the same key), forgetting the oldest slice
+    /// beyond [`Self::KEEP_SLICES`]; returns the key forgotten, if any.
+    pub fn insert(&mut self, key: &str, slice: &Image) -> Option<String> {
+        self.forget(key);
+        self.slices.push((key.to_string(), std::rc::Rc::new(Blocks::new(slice))));
+        if self.slices.len() > Self::KEEP_SLICES {
+            let gone = self.slices.remove(0).0;
+            self.forget(&gone);
+            return Some(gone);
+        }
+        None
+    }
+
+    /// Drop a slice and its encoded blocks.
+    pub fn forget(&mut self, key: &str) {
+        self.slices.retain(|(k, _)| k != key);
+        self.encoded.retain(|((k, _, _), _)| k != key);
+    }
+
+    pub fn blocks(&self, key: &str) -> Option<std::rc::Rc<Blocks>> {
+        self.slices.iter().find(|(k, _)| k == key).map(|(_, b)| b.clone())
+    }
+
+    /// Block `b` of slice `key` encoded by `model` (named `name`), from the cache or now; `None`
+    /// when the slice is not held.
+    pub fn encoded(&mut self, key: &str, name: &'static str, model: &SrModel, b: Block, device: &Device) -> Option<std::rc::Rc<Encoded>> {
+        if let Some(i) = self.encoded.iter().position(|((k, m, blk), _)| k == key && *m == name && *blk == b) {
+            let e = self.encoded.remove(i);
+            let enc = e.1.clone();
+            self.encoded.push(e);
+            return Some(enc);
+        }
+        let enc = std::rc::Rc::new(self.blocks(key)?.encode(model, b, device));
+        self.encoded.push(((key.to_string(), name, b), enc.clone()));
+        if self.encoded.len() > Self::KEEP_BLOCKS {
+            self.encoded.remove(0);
+        }
+        Some(enc)
+    }
+}
+
 impl SrModel {
     /// The values at slice coordinates `coords` inside an encoded rectangle, in scanner units:
     /// coord queries with output pixels of `cell`, or conv's ×2 sampled bicubically. Native
@@ -275,6 +338,26 @@ mod tests {
 
     fn view_of(w: usize, h: usize, center: [f64; 2], zoom: f64) -> View {
         View { width: w, height: h, center, zoom }
+    }
+
+    #[test]
+    fn the_block_cache_keeps_the_most_recent() {
+        let device = Device::flex();
+        let t = Trained::bundled("coord", &device).unwrap();
+        let mut cache = BlockCache::default();
+        let slice = shepp_logan(40, 30);
+        assert!(cache.encoded("a", "coord", &t.model, Block { bx: 0, by: 0 }, &device).is_none(), "slice not held");
+        for k in 0..BlockCache::KEEP_SLICES {
+            assert_eq!(cache.insert(&format!("s{k}"), &slice), None);
+        }
+        let first = cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).unwrap();
+        let again = cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).unwrap();
+        assert!(std::rc::Rc::ptr_eq(&first, &again), "a held block is not encoded again");
+        // One slice too many: the oldest goes, with its blocks.
+        assert_eq!(cache.insert("s9", &slice), Some("s0".into()));
+        assert!(cache.blocks("s0").is_none() && cache.blocks("s1").is_some());
+        cache.forget("s1");
+        assert!(cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).is_none());
     }
 
     #[test]

@@ -92,13 +92,25 @@ impl View {
     /// Render with a per-coordinate sampler into a `width × height` image; background is NaN so
     /// that the display can tell "no slice here" from a dark pixel.
     pub fn render(&self, slice_width: usize, slice_height: usize, sample: impl FnOnce(&[[f32; 2]]) -> Vec<f32>) -> Image {
-        let (idx, coords) = self.visible(slice_width, slice_height, 0..self.height);
-        let values = sample(&coords);
         let mut out = Image::new(self.width, self.height, vec![f32::NAN; self.width * self.height]);
-        for (i, v) in idx.into_iter().zip(values) {
+        self.render_rows(slice_width, slice_height, 0..self.height, &mut out, sample);
+        out
+    }
+
+    /// [`Self::render`] for display rows `rows` only, into `out` (the viewer renders a large
+    /// preview a band of rows at a time, letting the page breathe between bands).
+    pub fn render_rows(
+        &self,
+        slice_width: usize,
+        slice_height: usize,
+        rows: std::ops::Range<usize>,
+        out: &mut Image,
+        sample: impl FnOnce(&[[f32; 2]]) -> Vec<f32>,
+    ) {
+        let (idx, coords) = self.visible(slice_width, slice_height, rows);
+        for (i, v) in idx.into_iter().zip(sample(&coords)) {
             out.data[i] = v;
         }
-        out
     }
 }
 
