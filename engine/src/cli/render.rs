@@ -1,0 +1,67 @@
+//! `coordsr render`: one viewer view of a slice, computed as the web viewer computes it, so that
+//! the browser tests have a native reference to compare against.
+
+use crate::Backend;
+use crate::model::{MethodArg, load_model};
+use crate::scan::{read_for_processing, write_output};
+use coordsr::view::View;
+use coordsr::volume::Volume;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    input: PathBuf,
+    #[arg(long, default_value_t = 0)]
+    slice: usize,
+    #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
+    method: MethodArg,
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Viewport backing size in pixels.
+    #[arg(long)]
+    width: usize,
+    #[arg(long)]
+    height: usize,
+    /// Slice coordinate at the viewport centre, X,Y.
+    #[arg(long, value_delimiter = ',', allow_negative_numbers = true)]
+    center: Vec<f64>,
+    /// Display pixels per slice pixel (including the device pixel ratio).
+    #[arg(long)]
+    zoom: f64,
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+impl Args {
+    /// The engine's [`View`], checked: a viewport the viewer could have.
+    pub fn view(&self) -> Result<View, String> {
+        if self.center.len() != 2 {
+            return Err("--center takes X,Y".into());
+        }
+        let (width, height, zoom) = (self.width, self.height, self.zoom);
+        if !(zoom.is_finite() && zoom > 0.0) || width == 0 || height == 0 || width * height > 64 << 20 {
+            return Err("--zoom must be positive and the viewport between 1 and 64 Mpixels".into());
+        }
+        Ok(View { width, height, center: [self.center[0], self.center[1]], zoom })
+    }
+
+    pub fn run(self, backend: Backend) -> Result<(), String> {
+        let view = self.view()?;
+        let vol = read_for_processing(&self.input, false)?;
+        let slice = self.slice;
+        let s = vol
+            .slices
+            .get(slice)
+            .ok_or_else(|| format!("{}: no slice {slice} (it has {})", self.input.display(), vol.depth()))?;
+        let dev = backend.device()?;
+        let img = match self.method {
+            MethodArg::Coord | MethodArg::Conv => {
+                load_model(self.method, self.weights.as_deref(), &dev)?.model.render_view(s, &view, &dev)
+            }
+            MethodArg::Bicubic => view.bicubic(s),
+            MethodArg::Nearest => view.nearest(s),
+            MethodArg::Zerofill => return Err("zero-fill is global: use `upscale --method zerofill`".into()),
+        };
+        write_output(&self.output, &Volume::from_image(img, [1.0, 1.0]))
+    }
+}

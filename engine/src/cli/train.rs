@@ -1,0 +1,144 @@
+//! `coordsr train`: the options override the decoder's default [`TrainConfig`], which then runs
+//! with a progress bar and leaves a run folder that `--resume` continues.
+
+use crate::{Backend, bar};
+use clap::ValueEnum;
+use coordsr::data::default_data_root;
+use coordsr::denoise::Denoiser;
+use coordsr::model::DecoderConfig;
+use coordsr::train::{self, Event, LdNorm, TrainConfig, TrainData};
+use std::path::PathBuf;
+
+#[derive(Clone, Copy, ValueEnum, PartialEq)]
+enum Decoder {
+    Coord,
+    Conv,
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// coord (scale-agnostic) or conv (×2 sub-pixel).
+    #[arg(long, value_enum, default_value_t = Decoder::Coord)]
+    decoder: Decoder,
+    /// Run folder: config, checkpoints, log.csv, curve.png, best.csrw.
+    #[arg(short, long)]
+    out: PathBuf,
+    /// Weight λ of the denoising term.
+    #[arg(long)]
+    lambda: Option<f32>,
+    /// Denoiser D_σ: gaussian (σ in pixels) or nlm (σ in units of the slice's 99.5th percentile).
+    #[arg(long, default_value = "nlm")]
+    denoiser: String,
+    #[arg(long, default_value_t = 0.02)]
+    sigma: f32,
+    /// Penalty of the denoising term: l2 (default; see engine/src/train.rs LdNorm) or l1.
+    #[arg(long, default_value = "l2")]
+    ld_norm: LdNorm,
+    /// Training scale range for coord, e.g. 1,2 (conv always trains at 2).
+    #[arg(long, value_delimiter = ',', num_args = 2)]
+    scales: Option<Vec<f64>>,
+    #[arg(long)]
+    steps: Option<usize>,
+    #[arg(long)]
+    batch: Option<usize>,
+    #[arg(long)]
+    channels: Option<usize>,
+    #[arg(long)]
+    blocks: Option<usize>,
+    /// MLP hidden widths, e.g. 128,128,128.
+    #[arg(long, value_delimiter = ',')]
+    hidden: Option<Vec<usize>>,
+    #[arg(long)]
+    val_every: Option<usize>,
+    #[arg(long)]
+    patience: Option<usize>,
+    #[arg(long)]
+    train_slices: Option<usize>,
+    #[arg(long)]
+    val_slices: Option<usize>,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Data root holding the split's scans.
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Continue the run in --out where it stopped.
+    #[arg(long)]
+    resume: bool,
+    /// End this session at this step, keeping the --steps schedule (continue later with --resume).
+    #[arg(long)]
+    stop_at: Option<usize>,
+}
+
+impl Args {
+    /// The decoder's default configuration with every given option applied, validated.
+    pub fn config(&self) -> Result<TrainConfig, String> {
+        let mut c = match self.decoder {
+            Decoder::Coord => TrainConfig::coord_default(),
+            Decoder::Conv => TrainConfig::conv_default(),
+        };
+        c.lambda = self.lambda.unwrap_or(c.lambda);
+        c.denoiser = Denoiser::parse(&self.denoiser, self.sigma)?;
+        c.ld_norm = self.ld_norm;
+        if let Some(s) = &self.scales {
+            if self.decoder == Decoder::Conv && (s[0] != 2.0 || s[1] != 2.0) {
+                return Err("--scales: the conv decoder trains at 2 only".into());
+            }
+            (c.scale_min, c.scale_max) = (s[0], s[1]);
+            c.val_scales = if s[0] == s[1] { vec![s[0]] } else { vec![(s[0] + s[1]) / 2.0, s[1]] };
+        }
+        if let DecoderConfig::Coord(d) = &mut c.model.decoder {
+            d.max_train_scale = c.scale_max as f32;
+            if let Some(h) = &self.hidden {
+                d.hidden = h.clone();
+            }
+        }
+        c.steps = self.steps.unwrap_or(c.steps);
+        c.batch = self.batch.unwrap_or(c.batch);
+        c.model.encoder.channels = self.channels.unwrap_or(c.model.encoder.channels);
+        c.model.encoder.blocks = self.blocks.unwrap_or(c.model.encoder.blocks);
+        c.val_every = self.val_every.unwrap_or(c.val_every);
+        c.patience = self.patience.unwrap_or(c.patience);
+        c.train_slices = self.train_slices.unwrap_or(c.train_slices);
+        c.val_slices = self.val_slices.unwrap_or(c.val_slices);
+        c.seed = self.seed;
+        c.validate()?;
+        Ok(c)
+    }
+
+    pub fn run(self, backend: Backend) -> Result<(), String> {
+        let c = self.config()?;
+        let root = self.data.unwrap_or_else(default_data_root);
+        eprintln!("{}", c.split.describe());
+        let td = TrainData::load(&root, &c)?;
+        let dev = backend.device()?.autodiff();
+        let pb = bar(c.steps as u64, "train");
+        let state = train::train(&c, &td, &self.out, &dev, self.resume, self.stop_at, |e| match e {
+            Event::Loaded { train_slices, val_slices } => {
+                pb.println(format!("{train_slices} training slices, {val_slices} validation slices"))
+            }
+            Event::Step { step, loss, .. } => {
+                pb.set_position(step as u64);
+                pb.set_prefix(format!("loss {loss:.4}"));
+            }
+            Event::Validated(row, improved) => pb.println(format!(
+                "step {:>6}  loss {:.4}  val VIF {:.4}  PSNR {:.2}{}",
+                row.step,
+                row.loss,
+                row.val_vif,
+                row.val_psnr,
+                if improved { "  (best)" } else { "" }
+            )),
+        })?;
+        pb.finish_and_clear();
+        train::write_curve(&self.out)?;
+        eprintln!(
+            "done at step {} ({}); best validation VIF {:.4} at step {}; weights {}",
+            state.step,
+            if state.stopped_early { "early stop" } else { "step budget" },
+            state.best_vif,
+            state.best_step,
+            train::RunDir(self.out.clone()).best().display()
+        );
+        Ok(())
+    }
+}
