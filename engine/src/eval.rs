@@ -1,6 +1,7 @@
 //! `coordsr eval`: every method on the held-out scans at every query scale, written as files
 //! that tools and people can read (CSV, the poster's table in Markdown, a chart, a figure).
 
+use crate::csv;
 use crate::data::{self, DataSplit};
 use crate::degrade::{Degradation, DegradationKind};
 use crate::image::Image;
@@ -40,6 +41,14 @@ pub struct Row {
     /// can be re-scored later (the check that committed weights reproduce the committed table).
     #[serde(skip)]
     pub per_slice: Vec<metrics::Metrics>,
+}
+
+impl Row {
+    /// Which method (a model with its λ and training scales) at which query scale: the first
+    /// columns of both CSVs, as they are written.
+    fn key(&self) -> [String; 4] {
+        [self.method.clone(), self.lambda.clone(), self.train_scales.clone(), fmt_num(self.query_scale)]
+    }
 }
 
 /// One dataset's reference slices.
@@ -118,45 +127,56 @@ pub fn evaluate(
     Ok(rows)
 }
 
+/// The columns of `results.csv`, in order.
+const COLUMNS: [&str; 9] =
+    ["method", "lambda", "train_scales", "query_scale", "vif", "psnr", "ssim", "n_slices", "dataset"];
+
+/// The columns of `per_slice.csv`, in order.
+const PER_SLICE_COLUMNS: [&str; 10] =
+    ["method", "lambda", "train_scales", "query_scale", "dataset", "n_slices", "slice", "vif", "psnr", "ssim"];
+
 pub fn to_csv(rows: &[Row]) -> String {
-    let mut s = String::from("method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset\n");
+    let mut s = csv::line(&COLUMNS) + "\n";
     for r in rows {
-        let _ = writeln!(
-            s,
-            "{},{},{},{},{:.4},{:.3},{:.4},{},{}",
-            r.method, r.lambda, r.train_scales, fmt_num(r.query_scale), r.vif, r.psnr, r.ssim, r.n_slices, r.dataset
-        );
+        let mut fields = r.key().to_vec();
+        fields.extend([
+            format!("{:.4}", r.vif),
+            format!("{:.3}", r.psnr),
+            format!("{:.4}", r.ssim),
+            r.n_slices.to_string(),
+            r.dataset.clone(),
+        ]);
+        let _ = writeln!(s, "{}", csv::line(&fields));
     }
     s
 }
 
 /// Read back what [`to_csv`] wrote (per-slice scores are not in it).
 pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
-    let mut lines = text.lines();
-    let header = lines.next().ok_or("empty file")?;
-    if header.trim() != "method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset" {
-        return Err(format!("not a coordsr eval results.csv (header {header:?})"));
+    let records = csv::parse(text)?;
+    let (header, records) = records.split_first().ok_or("empty file")?;
+    if !header.fields.iter().map(|f| f.trim()).eq(COLUMNS) {
+        return Err(format!("not a coordsr eval results.csv (header {:?})", csv::line(&header.fields)));
     }
-    lines
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| {
-            let f: Vec<&str> = l.split(',').collect();
-            let bad = || format!("line {}: {l:?}", i + 2);
-            if f.len() != 9 {
+    records
+        .iter()
+        .map(|r| {
+            let f = &r.fields;
+            let bad = || format!("line {}: {:?}", r.line, csv::line(f));
+            if f.len() != COLUMNS.len() {
                 return Err(bad());
             }
             let num = |s: &str| s.parse::<f64>().map_err(|_| bad());
             Ok(Row {
-                method: f[0].into(),
-                lambda: f[1].into(),
-                train_scales: f[2].into(),
-                query_scale: num(f[3])?,
-                vif: num(f[4])?,
-                psnr: num(f[5])?,
-                ssim: num(f[6])?,
+                method: f[0].clone(),
+                lambda: f[1].clone(),
+                train_scales: f[2].clone(),
+                query_scale: num(&f[3])?,
+                vif: num(&f[4])?,
+                psnr: num(&f[5])?,
+                ssim: num(&f[6])?,
                 n_slices: f[7].parse().map_err(|_| bad())?,
-                dataset: f[8].into(),
+                dataset: f[8].clone(),
                 per_slice: Vec::new(),
             })
         })
@@ -166,14 +186,19 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
 /// One line per (row, slice): `slice` indexes the slices `data::load_reference_slices` picks for
 /// `n_slices`, full precision so a re-run can be compared within 1e-3.
 pub fn to_per_slice_csv(rows: &[Row]) -> String {
-    let mut s = String::from("method,lambda,train_scales,query_scale,dataset,n_slices,slice,vif,psnr,ssim\n");
+    let mut s = csv::line(&PER_SLICE_COLUMNS) + "\n";
     for r in rows {
         for (i, m) in r.per_slice.iter().enumerate() {
-            let _ = writeln!(
-                s,
-                "{},{},{},{},{},{},{i},{:.6},{:.4},{:.6}",
-                r.method, r.lambda, r.train_scales, fmt_num(r.query_scale), r.dataset, r.n_slices, m.vif, m.psnr, m.ssim
-            );
+            let mut fields = r.key().to_vec();
+            fields.extend([
+                r.dataset.clone(),
+                r.n_slices.to_string(),
+                i.to_string(),
+                format!("{:.6}", m.vif),
+                format!("{:.4}", m.psnr),
+                format!("{:.6}", m.ssim),
+            ]);
+            let _ = writeln!(s, "{}", csv::line(&fields));
         }
     }
     s
@@ -351,5 +376,11 @@ mod tests {
         assert_eq!((back[1].query_scale, back[1].vif, back[1].n_slices), (2.0, 0.6123, 12));
         assert!(read_csv("a,b\n1,2").unwrap_err().contains("not a coordsr eval"));
         assert!(read_csv(&format!("{}coord,10\n", to_csv(&[]))).unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn committed_results_csv_is_written_back_byte_for_byte() {
+        let committed = include_str!("../../results/results.csv");
+        assert_eq!(to_csv(&read_csv(committed).unwrap()), committed);
     }
 }

@@ -7,6 +7,7 @@ pub mod image;
 pub mod volume;
 pub mod kspace;
 pub mod io;
+pub mod csv;
 pub mod metrics;
 pub mod geometry;
 pub mod interp;

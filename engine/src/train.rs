@@ -5,6 +5,7 @@
 //! stopping, the best checkpoint kept. Everything a session needs to continue after being cut
 //! off (model, optimiser state, generator state, counters, log) is written at each validation.
 
+use crate::csv;
 use crate::data::{self, DataSplit, Rng};
 use crate::degrade::{Degradation, DegradationKind};
 use crate::denoise::Denoiser;
@@ -317,13 +318,20 @@ impl RunDir {
     pub fn baselines(&self) -> PathBuf { self.0.join("baselines.json") }
 }
 
+/// The columns of `log.csv`, in order.
+const LOG_COLUMNS: [&str; 8] = ["step", "loss", "l1", "ld", "lr", "val_vif", "val_psnr", "elapsed_s"];
+
+/// The rows of a run's `log.csv`, for the curve: no log yet is no rows, and a row without all
+/// eight fields (a line cut short) is left out rather than drawn.
 pub fn read_log(path: &Path) -> Vec<LogRow> {
     let Ok(text) = std::fs::read_to_string(path) else { return vec![] };
-    text.lines()
+    let Ok(records) = csv::parse(&text) else { return vec![] };
+    records
+        .iter()
         .skip(1)
-        .filter_map(|l| {
-            let v: Vec<f64> = l.split(',').map(|x| x.parse().unwrap_or(f64::NAN)).collect();
-            (v.len() == 8).then(|| LogRow {
+        .filter_map(|r| {
+            let v: Vec<f64> = r.fields.iter().map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+            (v.len() == LOG_COLUMNS.len()).then(|| LogRow {
                 step: v[0] as usize,
                 loss: v[1],
                 l1: v[2],
@@ -341,13 +349,19 @@ fn append_log(path: &Path, row: &LogRow) -> std::io::Result<()> {
     let new = !path.exists();
     let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
     if new {
-        writeln!(f, "step,loss,l1,ld,lr,val_vif,val_psnr,elapsed_s")?;
+        writeln!(f, "{}", csv::line(&LOG_COLUMNS))?;
     }
-    writeln!(
-        f,
-        "{},{:.6},{:.6},{:.6},{:.3e},{:.5},{:.4},{:.1}",
-        row.step, row.loss, row.l1, row.ld, row.lr, row.val_vif, row.val_psnr, row.elapsed_s
-    )
+    let fields = [
+        row.step.to_string(),
+        format!("{:.6}", row.loss),
+        format!("{:.6}", row.l1),
+        format!("{:.6}", row.ld),
+        format!("{:.3e}", row.lr),
+        format!("{:.5}", row.val_vif),
+        format!("{:.4}", row.val_psnr),
+        format!("{:.1}", row.elapsed_s),
+    ];
+    writeln!(f, "{}", csv::line(&fields))
 }
 
 /// Metadata stored in exported weights: what the model is and how it was made.
@@ -610,7 +624,9 @@ mod tests {
             let (b, log_b) = run(&c, &format!("b{conv}"));
             assert_eq!(a.step, 3);
             // Timing differs; everything else must match.
-            let strip = |l: &str| l.lines().map(|x| x.rsplit_once(',').unwrap().0.to_string()).collect::<Vec<_>>();
+            let strip = |l: &str| {
+                csv::parse(l).unwrap().into_iter().map(|r| r.fields[..r.fields.len() - 1].to_vec()).collect::<Vec<_>>()
+            };
             assert_eq!(strip(&log_a), strip(&log_b));
             assert_eq!(a.best_vif, b.best_vif);
         }
@@ -628,7 +644,7 @@ mod tests {
         let second = train(&c, &phantoms(), &dir, &dev, true, None, |_| {}).unwrap();
         assert_eq!(second.step, 3);
         // Validation metrics at step 3 (columns 6 and 7) match the uninterrupted run.
-        let metrics = |l: &str| l.lines().last().unwrap().split(',').skip(5).take(2).map(String::from).collect::<Vec<_>>();
+        let metrics = |l: &str| csv::parse(l).unwrap().pop().unwrap().fields[5..7].to_vec();
         let log_split = std::fs::read_to_string(RunDir(dir).log()).unwrap();
         assert_eq!(metrics(&log_full), metrics(&log_split));
         // Equal up to float summation order: a reloaded parameter may sit in memory in another
@@ -636,6 +652,19 @@ mod tests {
         // another order (differences ~1e-17 seen). A broken resume moves VIF by far more.
         let want = full.best_vif.max(first.best_vif);
         assert!((want - second.best_vif).abs() <= 1e-9 * want.abs(), "{want} vs {}", second.best_vif);
+    }
+
+    #[test]
+    fn committed_log_is_written_back_byte_for_byte() {
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("../results/log-coord-l10.csv");
+        let dir = std::env::temp_dir().join(format!("coordsr-train-{}-log", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let copy = RunDir(dir).log();
+        for row in read_log(&committed) {
+            append_log(&copy, &row).unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(copy).unwrap(), std::fs::read_to_string(committed).unwrap());
     }
 
     #[test]
