@@ -14,7 +14,9 @@ use crate::decoder::{Decoder, Method};
 use crate::display::Window;
 use crate::scan;
 use crate::state::ViewerState;
+use crate::pool::{Kind, Pool};
 use crate::tier;
+use burn::tensor::Device;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -117,13 +119,14 @@ pub fn App() -> impl IntoView {
     // `?study=URL` names the study the study page opens; the bundled demo otherwise.
     let study = query_param("study").filter(|s| !s.is_empty()).unwrap_or_else(|| DEMO_STUDY.to_string());
     spawn_local(async move {
-        let tier = tier::detect(tier::Requested::from_param(query_param("backend").as_deref())).await;
+        let mut tier = tier::detect(tier::Requested::from_param(query_param("backend").as_deref())).await;
         state.backend.set(tier.describe());
+        // The page keeps its own CPU copy of the models: it decodes itself when no worker runs.
         let mut models = Vec::new();
         let mut files: Vec<Option<Vec<u8>>> = Vec::new();
         for url in [COORD_WEIGHTS, CONV_WEIGHTS] {
             let loaded = match fetch_bytes(url).await {
-                Ok(bytes) => coordsr::weights::load(&bytes, tier.device()).map(|(m, _)| (m, bytes)).map_err(|e| format!("{url}: {e}")),
+                Ok(bytes) => coordsr::weights::load(&bytes, &Device::flex()).map(|(m, _)| (m, bytes)).map_err(|e| format!("{url}: {e}")),
                 Err(e) => Err(e),
             };
             match loaded {
@@ -140,19 +143,23 @@ pub fn App() -> impl IntoView {
         }
         let conv = models.pop().flatten();
         let coord = models.pop().flatten();
-        // The CPU tier decodes in workers, off the page thread; the page decodes itself only
-        // when they cannot start (and the status line says so).
-        let pool = if decoder_on_cpu(&tier) {
-            match crate::pool::Pool::start(crate::pool::workers_wanted(), [files[0].as_deref(), files[1].as_deref()]).await {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into());
-                    None
-                }
+        let files = [files[0].as_deref(), files[1].as_deref()];
+        // Decoding runs in workers, off the page thread: one WebGPU worker, or one CPU worker per
+        // core. WebGPU that fails its worker's check falls back to the CPU, saying why; the page
+        // decodes itself only when no worker starts (and the status line says so).
+        let mut pool = None;
+        if matches!(tier, tier::Tier::WebGpu { .. }) {
+            match Pool::start(Kind::WebGpu, 1, files).await {
+                Ok(p) => pool = Some(p),
+                Err(e) => tier = tier::cpu(e),
             }
-        } else {
-            None
-        };
+        }
+        if pool.is_none() {
+            match Pool::start(Kind::Cpu, crate::pool::workers_wanted(), files).await {
+                Ok(p) => pool = Some(p),
+                Err(e) => web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into()),
+            }
+        }
         let decoder = Decoder::new(tier, coord, conv, pool);
         state.backend.set(decoder.describe());
         state.decoder.set(Some(Rc::new(decoder)));
@@ -230,9 +237,4 @@ pub fn App() -> impl IntoView {
             <HelpOverlay open=help />
         </div>
     }
-}
-
-/// Whether the tier computes on the CPU, where decoding belongs in workers.
-fn decoder_on_cpu(tier: &tier::Tier) -> bool {
-    matches!(tier, tier::Tier::Cpu { .. })
 }

@@ -2,13 +2,14 @@
 //!
 //! A view is decoded at the pane's exact backing resolution, block by block
 //! ([`coordsr::tiles`]): only the blocks it shows are encoded, each once (cached), the one at
-//! the centre first. On the CPU tier the blocks go to the decoding workers ([`crate::pool`]) and
-//! the page thread only composes; on WebGPU they run on the page's device with asynchronous
-//! read-back (burn-wgpu cannot read synchronously in the browser). Each pane (and the
+//! the centre first. The blocks go to the decoding workers ([`crate::pool`]: one per core on the
+//! CPU tier, one WebGPU worker on that tier) and the page thread only composes; when no worker
+//! could start, the page decodes them itself on the CPU, between frames. Each pane (and the
 //! simulation) owns a [`Lane`]: a newer request on a lane makes older ones stale; their queued
 //! blocks are dropped unsent ("latest wins") without disturbing the other lanes.
 
-use crate::pool::{Ask, Pool};
+use crate::pool::{Ask, Kind, Pool};
+use burn::tensor::Device;
 use crate::tier::Tier;
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
@@ -91,10 +92,10 @@ pub struct Decoder {
     pub tier: Tier,
     pub coord: Option<Rc<SrModel>>,
     pub conv: Option<Rc<SrModel>>,
-    /// The CPU tier's decoding workers; `None` on WebGPU, or when they could not start (then
-    /// the page thread decodes, block by block, and the status line says so).
+    /// The decoding workers; `None` when none could start (then the page thread decodes, block
+    /// by block, and the status line says so).
     pub pool: Option<Rc<Pool>>,
-    /// Page-thread block encodings (WebGPU, or no workers).
+    /// Page-thread block encodings (when no worker runs).
     cache: RefCell<BlockCache>,
 }
 
@@ -137,8 +138,8 @@ impl Decoder {
     /// Where decoding runs, for the status line.
     pub fn describe(&self) -> String {
         match &self.pool {
+            Some(p) if p.kind() == Kind::WebGpu => format!("{} · in a decoding worker", self.tier.describe()),
             Some(p) => format!("{} · {} decoding workers", self.tier.describe(), p.size()),
-            None if self.tier_is_gpu() => self.tier.describe(),
             None => format!("{} · on the page thread (no decoding workers)", self.tier.describe()),
         }
     }
@@ -160,13 +161,13 @@ impl Decoder {
         }
     }
 
-    /// Block `b` of `slice` encoded on the page thread's device (cached).
+    /// Block `b` of `slice` encoded on the page thread, on the CPU (cached).
     fn block(&self, key: &str, slice: &Image, name: &'static str, model: &SrModel, b: Block) -> Rc<Encoded> {
         let mut cache = self.cache.borrow_mut();
         if cache.blocks(key).is_none() {
             cache.insert(key, slice);
         }
-        cache.encoded(key, name, model, b, self.tier.device()).expect("the slice was just inserted")
+        cache.encoded(key, name, model, b, &Device::flex()).expect("the slice was just inserted")
     }
 
     /// The bicubic view ([`View::bicubic`]): the method of its own and the preview shown while a

@@ -14,7 +14,7 @@ mod simulation;
 mod state;
 mod study;
 mod tier;
-mod worker;
+pub mod worker;
 
 /// Runs once when the module is instantiated. The app is a library (a wasm "reactor"), not a
 /// binary: wasm-ld wraps every export of a binary ("command") in its static constructors, and
@@ -23,8 +23,9 @@ mod worker;
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start() {
     console_error_panic_hook::set_once();
-    // The same wasm runs in the decoding workers (`static/worker.js`), which have no page to
-    // mount: there `worker::worker_start` is the entry point.
+    // The same wasm runs in the decoding workers (`static/worker.js`, and built with `webgpu`,
+    // `static/gpu-worker.js`), which have no page to mount: there `worker::worker_start` is the
+    // entry point.
     if web_sys::window().is_none() {
         return;
     }

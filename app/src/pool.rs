@@ -1,6 +1,7 @@
-//! The page's pool of decoding workers ([`crate::worker`]): one per core, up to
-//! `navigator.hardwareConcurrency`, each with its own copy of the models. The page thread only
-//! queues jobs and composes their results; encoding and decoding happen in the workers.
+//! The page's pool of decoding workers ([`crate::worker`]): on the CPU tier one per core, up to
+//! `navigator.hardwareConcurrency`, each with its own copy of the models; on the WebGPU tier one,
+//! from the `coordsr-gpu` module. The page thread only queues jobs and composes their results;
+//! encoding and decoding happen in the workers.
 //!
 //! Jobs wait in one queue on the page and a worker gets the next when it finishes the last, so a
 //! job whose requester moved on (latest wins: a newer view on the same pane) is dropped before it
@@ -60,17 +61,37 @@ struct Slot {
     _handlers: (Closure<dyn FnMut(web_sys::MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
 }
 
+/// Which module the workers run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The page's own module (`worker.js`): burn's CPU backend.
+    Cpu,
+    /// The `coordsr-gpu` module (`gpu-worker.js`): WebGPU through burn-wgpu.
+    WebGpu,
+}
+
+impl Kind {
+    fn script(self) -> &'static str {
+        match self {
+            Kind::Cpu => "./worker.js",
+            Kind::WebGpu => "./gpu-worker.js",
+        }
+    }
+}
+
 pub struct Pool {
+    kind: Kind,
     slots: RefCell<Vec<Rc<Slot>>>,
     queue: RefCell<VecDeque<Job>>,
     next_id: Cell<u32>,
 }
 
 impl Pool {
-    /// Start `n` workers from `worker.js` (next to the page) and load the weights files into
-    /// each (`coord`, `conv`; either may be missing). Fails when no worker starts.
-    pub async fn start(n: usize, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
-        let pool = Rc::new(Pool { slots: RefCell::new(Vec::new()), queue: RefCell::new(VecDeque::new()), next_id: Cell::new(1) });
+    /// Start `n` workers of `kind` (their script next to the page) and load the weights files
+    /// into each (`coord`, `conv`; either may be missing). Fails when no worker starts, with
+    /// the first worker's reason (e.g. WebGPU failed its check).
+    pub async fn start(kind: Kind, n: usize, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
+        let pool = Rc::new(Pool { kind, slots: RefCell::new(Vec::new()), queue: RefCell::new(VecDeque::new()), next_id: Cell::new(1) });
         let mut started = Vec::new();
         for index in 0..n.max(1) {
             let (tx, rx) = oneshot::channel();
@@ -109,6 +130,10 @@ impl Pool {
         Ok(pool)
     }
 
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
     /// Workers that are running.
     pub fn size(&self) -> usize {
         self.slots.borrow().iter().filter(|s| s.dead.borrow().is_none()).count()
@@ -118,7 +143,7 @@ impl Pool {
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
         options.set_name(&format!("coordsr decoder {index}"));
-        let worker = web_sys::Worker::new_with_options("./worker.js", &options).map_err(|e| format!("cannot start a decoding worker: {e:?}"))?;
+        let worker = web_sys::Worker::new_with_options(pool.kind.script(), &options).map_err(|e| format!("cannot start a decoding worker: {e:?}"))?;
         let weak: Weak<Pool> = Rc::downgrade(pool);
         let weak2 = weak.clone();
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
@@ -158,7 +183,8 @@ impl Pool {
             Err(e) => return self.on_dead(index, format!("decoding worker {index}: {e}")),
         };
         match head {
-            FromWorker::Ready => {
+            FromWorker::Unusable { message } => return self.on_dead(index, message),
+            FromWorker::Ready { .. } => {
                 slot.ready.set(true);
                 if let Some(tx) = slot.started.borrow_mut().take() {
                     let _ = tx.send(Ok(()));

@@ -32,8 +32,10 @@ pub enum ToWorker {
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FromWorker {
-    /// Started and listening.
-    Ready,
+    /// Started and listening, computing on `device` ("CPU", "WebGPU").
+    Ready { device: String },
+    /// Cannot work here (WebGPU failed to start or its check failed): why, in words.
+    Unusable { message: String },
     /// The models are loaded; what failed, per model, in words.
     Models { errors: Vec<String> },
     /// A job's values (`data`: Float32Array) and, for [`ToWorker::View`], their pixel indices

@@ -1,24 +1,16 @@
-//! The capability tier, decided once at start-up: WebGPU through burn-wgpu, or burn's CPU
-//! backend in wasm. Everything downstream asks the tier instead of probing again.
+//! The capability tier, decided once at start-up: WebGPU through burn-wgpu (in a decoding
+//! worker of its own, [`crate::pool::Kind::WebGpu`]), or burn's CPU backend in wasm. Everything
+//! downstream asks the tier instead of probing again.
 
-use burn::tensor::Device;
-use coordsr::geometry::Grid;
-use coordsr::model::ModelConfig;
 use wasm_bindgen::JsValue;
 
 #[derive(Clone, Debug)]
 pub enum Tier {
-    WebGpu { device: Device, adapter: String },
-    Cpu { device: Device, reason: String },
+    WebGpu { adapter: String },
+    Cpu { reason: String },
 }
 
 impl Tier {
-    pub fn device(&self) -> &Device {
-        match self {
-            Tier::WebGpu { device, .. } | Tier::Cpu { device, .. } => device,
-        }
-    }
-
     /// What the status line says.
     pub fn describe(&self) -> String {
         match self {
@@ -28,8 +20,8 @@ impl Tier {
     }
 }
 
-fn cpu(reason: impl Into<String>) -> Tier {
-    Tier::Cpu { device: Device::flex(), reason: reason.into() }
+pub fn cpu(reason: impl Into<String>) -> Tier {
+    Tier::Cpu { reason: reason.into() }
 }
 
 /// Which tier the URL asks for: `?backend=cpu` or `?backend=webgpu`, else automatic.
@@ -91,9 +83,10 @@ pub fn software_reason(name: &str, fallback: bool) -> Option<String> {
         .map(|k| format!("the WebGPU adapter ({name}) is a software renderer ({k})"))
 }
 
-/// Decide the tier: WebGPU when the browser has a hardware adapter *and* a small decode on it
-/// works end to end (compile, run, read back); the CPU backend otherwise. `?backend=cpu` forces the
-/// CPU; `?backend=webgpu` takes any adapter, software ones included.
+/// Decide the tier: WebGPU when the browser has a hardware adapter, the CPU backend otherwise.
+/// `?backend=cpu` forces the CPU; `?backend=webgpu` takes any adapter, software ones included.
+/// WebGPU is only a candidate here: its worker checks it end to end (a small decode, read back)
+/// as it starts, and the page falls back to the CPU with that worker's reason if it fails.
 pub async fn detect(requested: Requested) -> Tier {
     if requested == Requested::Cpu {
         return cpu("requested with ?backend=cpu");
@@ -106,23 +99,5 @@ pub async fn detect(requested: Requested) -> Tier {
             return cpu(format!("{why}, slower than the CPU; ?backend=webgpu forces it"));
         }
     }
-    let device = match Device::wgpu_options().init_async().await {
-        Ok(d) => d,
-        Err(e) => return cpu(format!("WebGPU failed to start: {e}")),
-    };
-    // A smoke test through the same path the viewer uses.
-    let mut config = ModelConfig::coord();
-    config.encoder.channels = 4;
-    config.encoder.blocks = 1;
-    let model = config.init(&device);
-    let lr = coordsr::image::Image::from_fn(8, 8, |x, y| (x + y) as f32);
-    let enc = model.encode(&lr, &device);
-    let grid = Grid::upscaled(8, 8, 2.0, 2.0);
-    let out = model.query_chunk(&enc, &grid.hr_coords()[..16], grid.cell());
-    let adapter = adapter.name;
-    match out.into_values_async().await {
-        Ok(v) if v.len() == 16 => Tier::WebGpu { device, adapter },
-        Ok(_) => cpu("WebGPU returned a wrong result size"),
-        Err(e) => cpu(format!("WebGPU {e}")),
-    }
+    Tier::WebGpu { adapter: adapter.name }
 }

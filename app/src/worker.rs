@@ -4,7 +4,9 @@
 //!
 //! The page's [`crate::pool`] sends it the models once, each slice once, then jobs for blocks.
 //! It encodes blocks (cached, most recently used kept) and samples them with the engine's own
-//! functions ([`coordsr::tiles`]), on burn's CPU backend: the same code the CLI runs.
+//! functions ([`coordsr::tiles`]): on burn's CPU backend (the same code the CLI runs) in the
+//! page's module, on WebGPU in the `coordsr-gpu` module (this file built with the `webgpu`
+//! feature: the WebGPU tier is one such worker, so its read-backs never wait on the page thread).
 
 use crate::protocol::{self, FromWorker, ToWorker};
 use burn::tensor::Device;
@@ -12,17 +14,45 @@ use coordsr::image::Image;
 use coordsr::infer::Encoded;
 use coordsr::model::SrModel;
 use coordsr::tiles::{Block, BlockCache, Blocks};
-use std::cell::RefCell;
+use futures::channel::mpsc;
+use futures::StreamExt;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-
-#[derive(Default)]
 struct State {
+    device: Device,
     /// coord, conv.
     models: [Option<SrModel>; 2],
     cache: BlockCache,
+}
+
+/// The device this module computes on: burn's CPU backend.
+#[cfg(not(feature = "webgpu"))]
+async fn device() -> Result<(Device, String), String> {
+    Ok((Device::flex(), "CPU".into()))
+}
+
+/// The device this module computes on: WebGPU, checked end to end (compile, run, read back) by
+/// a small decode through the same path the viewer uses, so a tier that cannot work is found
+/// at start-up, not on the first view.
+#[cfg(feature = "webgpu")]
+async fn device() -> Result<(Device, String), String> {
+    use coordsr::geometry::Grid;
+    use coordsr::model::ModelConfig;
+    let device = Device::wgpu_options().init_async().await.map_err(|e| format!("WebGPU failed to start: {e}"))?;
+    let mut config = ModelConfig::coord();
+    config.encoder.channels = 4;
+    config.encoder.blocks = 1;
+    let model = config.init(&device);
+    let lr = Image::from_fn(8, 8, |x, y| (x + y) as f32);
+    let enc = model.encode(&lr, &device);
+    let grid = Grid::upscaled(8, 8, 2.0, 2.0);
+    match model.query_chunk(&enc, &grid.hr_coords()[..16], grid.cell()).into_values_async().await {
+        Ok(v) if v.len() == 16 => Ok((device, "WebGPU".into())),
+        Ok(_) => Err("WebGPU returned a wrong result size".into()),
+        Err(e) => Err(format!("WebGPU {e}")),
+    }
 }
 
 impl State {
@@ -43,21 +73,21 @@ impl State {
     fn encoded(&mut self, key: &str, name: &'static str, b: Block) -> Result<Rc<Encoded>, String> {
         let i = if name == "coord" { 0 } else { 1 };
         let model = self.models[i].as_ref().ok_or_else(|| format!("the {name} model is not loaded"))?;
-        self.cache.encoded(key, name, model, b, &Device::flex()).ok_or_else(|| format!("slice {key} was not sent"))
+        self.cache.encoded(key, name, model, b, &self.device).ok_or_else(|| format!("slice {key} was not sent"))
     }
 }
 
 /// One reply: head, values, pixel indices.
 type Reply = (FromWorker, Option<Vec<f32>>, Option<Vec<u32>>);
 
-fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
+async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
     match head {
         ToWorker::Models => {
             let mut errors = Vec::new();
             let files = js_sys::Array::from(&data);
             for (i, name) in ["coord", "conv"].iter().enumerate() {
                 let Some(bytes) = files.get(i as u32).dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec()) else { continue };
-                match coordsr::weights::load(&bytes, &Device::flex()) {
+                match coordsr::weights::load(&bytes, &state.device) {
                     Ok((m, _)) => state.models[i] = Some(m),
                     Err(e) => errors.push(format!("{name} weights: {e}")),
                 }
@@ -75,26 +105,30 @@ fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Reply> {
             None
         }
         ToWorker::View { id, key, model, block, view, part, parts } => Some(
-            match (|| {
+            match async {
                 let (_, name) = state.model(&model)?;
                 let blocks = state.blocks(&key)?;
                 let (index, coords) = blocks.tiling.pixels_part(&view, block, part, parts);
                 let enc = state.encoded(&key, name, block)?;
                 let (m, _) = state.model(name)?;
-                Ok::<_, String>((index, m.sample(&enc, &coords, view.cell())))
-            })() {
+                Ok::<_, String>((index, m.sample_async(&enc, &coords, view.cell()).await?))
+            }
+            .await
+            {
                 Ok((index, values)) => (FromWorker::Values { id }, Some(values), Some(index.into_iter().map(|i| i as u32).collect())),
                 Err(message) => (FromWorker::Failed { id, message }, None, None),
             },
         ),
         ToWorker::Sample { id, key, model, block, cell } => Some(
-            match (|| {
+            match async {
                 let coords = protocol::coords(&protocol::floats(&data)?);
                 let (_, name) = state.model(&model)?;
                 let enc = state.encoded(&key, name, block)?;
                 let (m, _) = state.model(name)?;
-                Ok::<_, String>(m.sample(&enc, &coords, cell))
-            })() {
+                Ok::<_, String>(m.sample_async(&enc, &coords, cell).await?)
+            }
+            .await
+            {
                 Ok(values) => (FromWorker::Values { id }, Some(values), None),
                 Err(message) => (FromWorker::Failed { id, message }, None, None),
             },
@@ -120,27 +154,38 @@ fn post(scope: &web_sys::DedicatedWorkerGlobalScope, (head, values, index): Repl
     }
 }
 
-/// The worker's entry point, called by `static/worker.js` once the wasm is instantiated.
+/// The worker's entry point, called by `static/worker.js` (or `static/gpu-worker.js`) once the
+/// wasm is instantiated. Messages are handled one at a time, in order, on one task: a job that
+/// waits for a GPU read-back holds back the next message instead of interleaving with it.
 #[wasm_bindgen]
 pub fn worker_start() {
     console_error_panic_hook::set_once();
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let state = Rc::new(RefCell::new(State::default()));
-    let reply_to = scope.clone();
+    let (tx, mut rx) = mpsc::unbounded::<JsValue>();
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-        let reply = match protocol::read::<ToWorker>(&ev.data()) {
-            Ok((head, data)) => handle(&mut state.borrow_mut(), head, data),
-            Err(e) => {
-                web_sys::console::error_1(&format!("worker: {e}").into());
-                None
-            }
-        };
-        if let Some(r) = reply {
-            post(&reply_to, r);
-        }
+        let _ = tx.unbounded_send(ev.data());
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     // Lives as long as the worker.
     on_message.forget();
-    post(&scope, (FromWorker::Ready, None, None));
+    wasm_bindgen_futures::spawn_local(async move {
+        let (device, name) = match device().await {
+            Ok(d) => d,
+            Err(message) => return post(&scope, (FromWorker::Unusable { message }, None, None)),
+        };
+        let mut state = State { device, models: [None, None], cache: BlockCache::default() };
+        post(&scope, (FromWorker::Ready { device: name }, None, None));
+        while let Some(msg) = rx.next().await {
+            let reply = match protocol::read::<ToWorker>(&msg) {
+                Ok((head, data)) => handle(&mut state, head, data).await,
+                Err(e) => {
+                    web_sys::console::error_1(&format!("worker: {e}").into());
+                    None
+                }
+            };
+            if let Some(r) = reply {
+                post(&scope, r);
+            }
+        }
+    });
 }

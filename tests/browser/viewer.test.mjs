@@ -55,7 +55,11 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       await page.goto(server.origin + (webgpu ? '/?backend=webgpu&method=bicubic' : '/?method=bicubic'));
       await frame(page, { method: 'bicubic' }, 'the sample');
       const status = await page.textContent('[data-testid=status]');
-      assert.match(status, webgpu ? /WebGPU/ : /CPU fallback/, status);
+      assert.match(status, webgpu ? /WebGPU \(.*\) · in a decoding worker/ : /CPU fallback/, status);
+      // burn-wgpu is a module of its own (app/gpu), loaded only by the WebGPU tier's worker: the
+      // CPU tier never downloads it.
+      const gpuModule = requests.some((u) => u.endsWith('/coordsr-gpu_bg.wasm'));
+      assert.equal(gpuModule, webgpu, `the WebGPU module was ${gpuModule ? '' : 'not '}loaded`);
       // The WGSL display (shaders/display.wgsl), read back from an offscreen texture: the same
       // colours as the Canvas 2D mapping, within rounding. Without an adapter it cannot run.
       const display = await page.evaluate(() => window.coordsrDisplayCheck().then((d) => ({ d }), (e) => ({ e: String(e) })));
