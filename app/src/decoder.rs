@@ -74,17 +74,31 @@ pub struct Frame {
 
 /// One stream of requests where only the latest matters (a pane, the simulation).
 #[derive(Default)]
-pub struct Lane(Cell<u64>);
+pub struct Lane {
+    generation: Cell<u64>,
+    /// When the last request began (ms), and whether the one before it was long before.
+    last: Cell<f64>,
+    after_quiet: Cell<bool>,
+}
 
 impl Lane {
     /// Start a new request; any older one on this lane stops at its next tile.
     pub fn begin(&self) -> u64 {
-        self.0.set(self.0.get() + 1);
-        self.0.get()
+        let t = now();
+        self.after_quiet.set(self.generation.get() == 0 || t - self.last.get() > QUIET_MS);
+        self.last.set(t);
+        self.generation.set(self.generation.get() + 1);
+        self.generation.get()
     }
 
     pub fn stale(&self, generation: u64) -> bool {
-        self.0.get() != generation
+        self.generation.get() != generation
+    }
+
+    /// Whether the current request came alone (the first, or after a quiet spell) rather than
+    /// in a stream of them (a slider or the wheel moving): only a stream waits for a pause.
+    pub fn after_quiet(&self) -> bool {
+        self.after_quiet.get()
     }
 }
 
@@ -97,6 +111,8 @@ pub struct Decoder {
     pub pool: Option<Rc<Pool>>,
     /// Page-thread block encodings (when no worker runs).
     cache: RefCell<BlockCache>,
+    /// Workers that share a slice's blocks (1 on the page thread): sets the block size.
+    workers: usize,
 }
 
 pub fn now() -> f64 {
@@ -111,8 +127,10 @@ async fn yield_to_page() {
 /// Bicubic samples per page task (~15 ms in wasm here: 2^18 took 55–100 ms).
 const PREVIEW_SAMPLES: usize = 1 << 16;
 
-/// How long a view must stay before its learned decode starts (ms).
+/// How long a view must stay before its learned decode starts (ms), when views come in a
+/// stream: a request less than [`QUIET_MS`] after the previous one is part of a stream.
 const PAUSE_MS: u32 = 120;
+const QUIET_MS: f64 = 400.0;
 
 /// Display pixels per worker job at most (about): ~0.2 s of one worker's time here.
 const QUERIES_PER_JOB: usize = 16_384;
@@ -122,13 +140,13 @@ const PROGRESS_EVERY_MS: f64 = 100.0;
 
 impl Decoder {
     pub fn new(tier: Tier, coord: Option<SrModel>, conv: Option<SrModel>, pool: Option<Rc<Pool>>) -> Self {
-        Self {
-            tier,
-            coord: coord.map(Rc::new),
-            conv: conv.map(Rc::new),
-            pool,
-            cache: RefCell::new(BlockCache::default()),
-        }
+        let workers = pool.as_ref().map_or(1, |p| p.size());
+        Self { tier, coord: coord.map(Rc::new), conv: conv.map(Rc::new), pool, cache: RefCell::new(BlockCache::default()), workers }
+    }
+
+    /// How a slice is cut into blocks, decided once per decoder (the workers keep it per slice).
+    fn tiling(&self, slice: &Image) -> Tiling {
+        Tiling::for_workers(slice.width, slice.height, self.workers)
     }
 
     pub fn tier_is_gpu(&self) -> bool {
@@ -165,7 +183,7 @@ impl Decoder {
     fn block(&self, key: &str, slice: &Image, name: &'static str, model: &SrModel, b: Block) -> Rc<Encoded> {
         let mut cache = self.cache.borrow_mut();
         if cache.blocks(key).is_none() {
-            cache.insert(key, slice);
+            cache.insert(key, slice, self.tiling(slice).size);
         }
         cache.encoded(key, name, model, b, &Device::flex()).expect("the slice was just inserted")
     }
@@ -212,7 +230,8 @@ impl Decoder {
                 Rc::new(move || !lane.stale(generation))
             };
             // Queue everything first, then hand out work once: one short page task.
-            let receivers: Vec<_> = jobs.into_iter().map(|(b, ask)| pool.submit(key, &slice, name, b, ask, live.clone())).collect();
+            let tiling = self.tiling(&slice);
+            let receivers: Vec<_> = jobs.into_iter().map(|(b, ask)| pool.submit(key, &slice, tiling, name, b, ask, live.clone())).collect();
             pool.dispatch();
             let mut pending: FuturesUnordered<_> = receivers.into_iter().enumerate().map(|(i, rx)| async move { (i, rx.await) }).collect();
             while let Some((i, answer)) = pending.next().await {
@@ -230,7 +249,7 @@ impl Decoder {
                 let enc = self.block(key, slice, name, &model, b);
                 let (index, values) = match &ask {
                     Ask::View(view, part, parts) => {
-                        let (index, coords) = Tiling::new(slice.width, slice.height).pixels_part(view, b, *part, *parts);
+                        let (index, coords) = self.tiling(slice).pixels_part(view, b, *part, *parts);
                         (Some(index.into_iter().map(|i| i as u32).collect()), model.sample_async(&enc, &coords, view.cell()).await?)
                     }
                     Ask::Sample(coords, cell) => (None, model.sample_async(&enc, coords, *cell).await?),
@@ -273,12 +292,15 @@ impl Decoder {
                 }
                 progress(&Frame { image: image.clone(), millis: 0.0, done: 0.0, failed: None });
                 // Decode when the hand pauses: while the wheel or a slider moves, each new view
-                // overtakes this one within the pause and only the preview follows.
-                gloo::timers::future::TimeoutFuture::new(PAUSE_MS).await;
-                if lane.stale(generation) {
-                    return None;
+                // overtakes this one within the pause and only the preview follows. A view that
+                // came alone (the first one, a click) starts at once.
+                if !lane.after_quiet() {
+                    gloo::timers::future::TimeoutFuture::new(PAUSE_MS).await;
+                    if lane.stale(generation) {
+                        return None;
+                    }
                 }
-                let tiling = Tiling::new(slice.width, slice.height);
+                let tiling = self.tiling(slice);
                 let order = tiling.visible(view);
                 // Blocks that cover much of the screen are split, so the workers share them evenly
                 // and refined parts arrive often.
@@ -333,7 +355,7 @@ impl Decoder {
             Method::Truth => None,
             Method::Coord | Method::Conv => {
                 let coords = grid.hr_coords();
-                let groups = Tiling::new(lr.width, lr.height).split(&coords);
+                let groups = self.tiling(lr).split(&coords);
                 let total = groups.len().max(1);
                 let (mut positions, mut jobs) = (Vec::new(), Vec::new());
                 for (b, idx, c) in groups {

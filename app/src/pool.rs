@@ -10,7 +10,7 @@
 
 use crate::protocol::{self, FromWorker, ToWorker};
 use coordsr::image::Image;
-use coordsr::tiles::{Block, BlockCache};
+use coordsr::tiles::{evict, Block, BlockCache, Tiling};
 use coordsr::view::View;
 use futures::channel::oneshot;
 use std::cell::{Cell, RefCell};
@@ -37,6 +37,7 @@ struct Job {
     id: u32,
     key: String,
     slice: Rc<Image>,
+    tiling: Tiling,
     model: &'static str,
     block: Block,
     ask: Ask,
@@ -53,10 +54,10 @@ struct Slot {
     running: RefCell<Option<(u32, oneshot::Sender<Values>)>>,
     /// Slices it holds, oldest first.
     slices: RefCell<VecDeque<String>>,
-    /// Blocks it has encoded, least recently used first: a mirror of the worker's own cache
-    /// (same rule, same order of use), so jobs on a block go where its encoding is. Only speed
-    /// depends on the mirror being exact, never the result.
-    blocks: RefCell<VecDeque<(String, &'static str, Block)>>,
+    /// Blocks it has encoded with their weights, least recently used first: a mirror of the
+    /// worker's own cache (same rule, [`evict`], same order of use), so jobs on a block go where
+    /// its encoding is. Only speed depends on the mirror being exact, never the result.
+    blocks: RefCell<Vec<((String, &'static str, Block), usize)>>,
     started: RefCell<Option<oneshot::Sender<Result<(), String>>>>,
     _handlers: (Closure<dyn FnMut(web_sys::MessageEvent)>, Closure<dyn FnMut(web_sys::ErrorEvent)>),
 }
@@ -166,7 +167,7 @@ impl Pool {
             dead: RefCell::new(None),
             running: RefCell::new(None),
             slices: RefCell::new(VecDeque::new()),
-            blocks: RefCell::new(VecDeque::new()),
+            blocks: RefCell::new(Vec::new()),
             started: RefCell::new(None),
             _handlers: (on_message, on_error),
         }))
@@ -231,12 +232,15 @@ impl Pool {
         self.dispatch();
     }
 
-    /// Queue a job on `block` of slice `key`; the answer arrives on the receiver (or it is
-    /// dropped unsent when `live` turns false first). Call [`Pool::dispatch`] after queueing.
+    /// Queue a job on `block` of slice `key` cut by `tiling`; the answer arrives on the receiver
+    /// (or it is dropped unsent when `live` turns false first). Call [`Pool::dispatch`] after
+    /// queueing.
+    #[allow(clippy::too_many_arguments)]
     pub fn submit(
         self: &Rc<Self>,
         key: &str,
         slice: &Rc<Image>,
+        tiling: Tiling,
         model: &'static str,
         block: Block,
         ask: Ask,
@@ -249,7 +253,7 @@ impl Pool {
         }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        self.queue.borrow_mut().push_back(Job { id, key: key.to_string(), slice: slice.clone(), model, block, ask, live, reply });
+        self.queue.borrow_mut().push_back(Job { id, key: key.to_string(), slice: slice.clone(), tiling, model, block, ask, live, reply });
         rx
     }
 
@@ -260,7 +264,7 @@ impl Pool {
         self.queue.borrow_mut().retain(|j| !j.reply.is_canceled() && (j.live)());
         let slots: Vec<Rc<Slot>> = self.slots.borrow().clone();
         let holder = |j: &Job| {
-            slots.iter().position(|s| s.dead.borrow().is_none() && s.blocks.borrow().iter().any(|(k, m, b)| *k == j.key && *m == j.model && *b == j.block))
+            slots.iter().position(|s| s.dead.borrow().is_none() && s.blocks.borrow().iter().any(|((k, m, b), _)| *k == j.key && *m == j.model && *b == j.block))
         };
         for (index, slot) in slots.iter().enumerate() {
             if !slot.ready.get() || slot.dead.borrow().is_some() || slot.running.borrow().is_some() {
@@ -286,7 +290,7 @@ impl Pool {
         let held = slot.slices.borrow().iter().any(|k| *k == job.key);
         if !held {
             let samples = js_sys::Float32Array::from(&job.slice.data[..]);
-                let head = ToWorker::Slice { key: job.key.clone(), width: job.slice.width, height: job.slice.height };
+                let head = ToWorker::Slice { key: job.key.clone(), width: job.slice.width, height: job.slice.height, block: job.tiling.size };
                 Self::post(slot, &head, Some(&samples.clone().into()), Some(&samples.buffer()))?;
                 let forgotten = {
                     let mut s = slot.slices.borrow_mut();
@@ -295,19 +299,17 @@ impl Pool {
                 };
                 if let Some(key) = forgotten {
                     // The worker dropped it as it took the new one.
-                    slot.blocks.borrow_mut().retain(|(k, _, _)| *k != key);
+                    slot.blocks.borrow_mut().retain(|((k, _, _), _)| *k != key);
                 }
         }
         {
             let mut blocks = slot.blocks.borrow_mut();
             let id = (job.key.clone(), job.model, job.block);
-            if let Some(i) = blocks.iter().position(|b| *b == id) {
+            if let Some(i) = blocks.iter().position(|b| b.0 == id) {
                 blocks.remove(i);
             }
-            blocks.push_back(id);
-            if blocks.len() > BlockCache::KEEP_BLOCKS {
-                blocks.pop_front();
-            }
+            blocks.push((id, job.tiling.weight(job.block)));
+            evict(&mut blocks, |b| b.1);
         }
         let (head, data) = match job.ask {
             Ask::View(view, part, parts) => {

@@ -17,9 +17,10 @@ use wasm_bindgen::{JsCast, JsValue};
 pub enum ToWorker {
     /// The weights files (`data`: a JS array `[coord, conv]`, each a Uint8Array or null).
     Models,
-    /// A slice's samples (`data`: Float32Array, row-major), kept with its encoded blocks until
-    /// [`coordsr::tiles::BlockCache::KEEP_SLICES`] newer slices arrived.
-    Slice { key: String, width: usize, height: usize },
+    /// A slice's samples (`data`: Float32Array, row-major), cut into blocks of side `block`,
+    /// kept with its encoded blocks until [`coordsr::tiles::BlockCache::KEEP_SLICES`] newer
+    /// slices arrived.
+    Slice { key: String, width: usize, height: usize, block: usize },
     /// Part `part` of `parts` of the display pixels of `view` in `block` of slice `key`
     /// ([`coordsr::tiles::Tiling::pixels_part`]), decoded with `model`: the worker replies with
     /// their indices and values.

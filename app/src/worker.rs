@@ -94,12 +94,12 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
             }
             Some((FromWorker::Models { errors }, None, None))
         }
-        ToWorker::Slice { key, width, height } => {
+        ToWorker::Slice { key, width, height, block } => {
             // A malformed slice is dropped here; jobs on it then fail with a message.
             if let Ok(samples) = protocol::floats(&data) {
                 if samples.len() == width * height {
                     // The page forgets for itself what this drops (same rule): see `pool.rs`.
-                    state.cache.insert(&key, &Image::new(width, height, samples));
+                    state.cache.insert(&key, &Image::new(width, height, samples), block);
                 }
             }
             None

@@ -19,10 +19,14 @@ use crate::view::View;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-/// Low-res samples per block side. 128 keeps the halo's overhead moderate (a 128² block is
-/// encoded from at most 172², 1.8× its area, with the shipped 8-block encoder) while a 512²
-/// slice still splits into 16 blocks to share among workers.
+/// Block sides, in low-res samples: the smallest and the largest a [`Tiling::for_workers`]
+/// chooses. The encoder's halo costs most where blocks are small: with the shipped 8-block
+/// encoder a 512² slice is encoded from 1.55× its area in 128² blocks (16 blocks, 638 samples
+/// per axis) and from 1.17× in 256² blocks (4 blocks, 554), so large blocks win whenever they
+/// still give every worker one; a 256² slice on two workers needs the small ones (one large
+/// block would leave a worker idle).
 pub const BLOCK: usize = 128;
+pub const LARGE_BLOCK: usize = 256;
 
 /// Latents beyond a block that its own queries read. A coordinate `c` in `[x0 − ½, x1 − ½)` reads
 /// latents `⌊c⌋` and `⌊c⌋ + 1` (the four-neighbour ensemble), so `x0 − 1 ..= x1`; conv's bicubic
@@ -77,8 +81,12 @@ pub struct Tiling {
 }
 
 impl Tiling {
-    pub fn new(width: usize, height: usize) -> Tiling {
-        Tiling::with_size(width, height, BLOCK)
+    /// The tiling of a slice to be shared among `workers`: [`LARGE_BLOCK`]s when there are at
+    /// least as many as workers, [`BLOCK`]s otherwise.
+    pub fn for_workers(width: usize, height: usize, workers: usize) -> Tiling {
+        let large = Tiling::with_size(width, height, LARGE_BLOCK);
+        let (nx, ny) = large.count();
+        if nx * ny >= workers { large } else { Tiling::with_size(width, height, BLOCK) }
     }
 
     pub fn with_size(width: usize, height: usize, size: usize) -> Tiling {
@@ -88,6 +96,12 @@ impl Tiling {
     /// Blocks across and down.
     pub fn count(&self) -> (usize, usize) {
         (self.width.div_ceil(self.size), self.height.div_ceil(self.size))
+    }
+
+    /// What keeping block `b` encoded costs, in samples ([`evict`]).
+    pub fn weight(&self, b: Block) -> usize {
+        let r = self.rect(b);
+        r.width() * r.height()
     }
 
     pub fn rect(&self, b: Block) -> Rect {
@@ -218,9 +232,10 @@ pub struct Blocks {
 }
 
 impl Blocks {
-    pub fn new(slice: &Image) -> Blocks {
+    /// `slice` cut into blocks of side `size`.
+    pub fn new(slice: &Image, size: usize) -> Blocks {
         let unit = intensity_unit(slice);
-        Blocks { norm: normalise(slice, unit), unit, tiling: Tiling::new(slice.width, slice.height) }
+        Blocks { norm: normalise(slice, unit), unit, tiling: Tiling::with_size(slice.width, slice.height, size) }
     }
 
     /// Encode block `b` (its latents and margin; see the module comment).
@@ -230,12 +245,28 @@ impl Blocks {
 }
 
 /// Slices and their encoded blocks, most recently used kept: what a decoding worker holds, and
-/// the page when it decodes itself (WebGPU, or no workers). One mechanism for both, so the
-/// page's mirror of a worker ([`BlockCache::KEEP_BLOCKS`]) follows the same rule.
+/// the page when it decodes itself (no workers). One mechanism for both, and one eviction rule
+/// ([`evict`]) that the page's mirror of a worker follows too.
 pub struct BlockCache {
     slices: Vec<(String, std::rc::Rc<Blocks>)>,
-    /// (slice key, model name, block) → encoding, least recently used first.
-    encoded: Vec<((String, &'static str, Block), std::rc::Rc<Encoded>)>,
+    /// (slice key, model name, block) → encoding and its weight (the block's samples), least
+    /// recently used first.
+    encoded: Vec<((String, &'static str, Block), std::rc::Rc<Encoded>, usize)>,
+}
+
+/// Samples of encoded blocks a holder keeps. A 128² block of the shipped coord model keeps
+/// ~9 MB of first-layer rows (a 256² block four times that); 24 such blocks bound a holder near
+/// 220 MB and keep a 512² slice's blocks with room to spare.
+pub const KEEP_SAMPLES: usize = 24 * BLOCK * BLOCK;
+
+/// Forget the least recently used entries of `lru` (oldest first) until those left weigh at
+/// most [`KEEP_SAMPLES`]; the newest always stays. A worker's [`BlockCache`] and the page's
+/// mirror of it both call this, so the mirror knows exactly what the worker holds.
+pub fn evict<T>(lru: &mut Vec<T>, weight: impl Fn(&T) -> usize) {
+    let mut total: usize = lru.iter().map(&weight).sum();
+    while lru.len() > 1 && total > KEEP_SAMPLES {
+        total -= weight(&lru.remove(0));
+    }
 }
 
 impl Default for BlockCache {
@@ -245,17 +276,14 @@ impl Default for BlockCache {
 }
 
 impl BlockCache {
-    /// Encoded blocks kept. A 128² block of the shipped coord model keeps ~9 MB of first-layer
-    /// rows; 24 bound a holder near 220 MB and keep a 512² slice's 16 blocks with room to spare.
-    pub const KEEP_BLOCKS: usize = 24;
     /// Slices kept (their encoded blocks go with them).
     pub const KEEP_SLICES: usize = 4;
 
-    /// Keep `slice` under `key` (replacing one of the same key), forgetting the oldest slice
-    /// beyond [`Self::KEEP_SLICES`]; returns the key forgotten, if any.
-    pub fn insert(&mut self, key: &str, slice: &Image) -> Option<String> {
+    /// Keep `slice` under `key`, cut into blocks of side `size` (replacing one of the same key),
+    /// forgetting the oldest slice beyond [`Self::KEEP_SLICES`]; returns the key forgotten, if any.
+    pub fn insert(&mut self, key: &str, slice: &Image, size: usize) -> Option<String> {
         self.forget(key);
-        self.slices.push((key.to_string(), std::rc::Rc::new(Blocks::new(slice))));
+        self.slices.push((key.to_string(), std::rc::Rc::new(Blocks::new(slice, size))));
         if self.slices.len() > Self::KEEP_SLICES {
             let gone = self.slices.remove(0).0;
             self.forget(&gone);
@@ -267,7 +295,7 @@ impl BlockCache {
     /// Drop a slice and its encoded blocks.
     pub fn forget(&mut self, key: &str) {
         self.slices.retain(|(k, _)| k != key);
-        self.encoded.retain(|((k, _, _), _)| k != key);
+        self.encoded.retain(|((k, _, _), _, _)| k != key);
     }
 
     pub fn blocks(&self, key: &str) -> Option<std::rc::Rc<Blocks>> {
@@ -277,17 +305,16 @@ impl BlockCache {
     /// Block `b` of slice `key` encoded by `model` (named `name`), from the cache or now; `None`
     /// when the slice is not held.
     pub fn encoded(&mut self, key: &str, name: &'static str, model: &SrModel, b: Block, device: &Device) -> Option<std::rc::Rc<Encoded>> {
-        if let Some(i) = self.encoded.iter().position(|((k, m, blk), _)| k == key && *m == name && *blk == b) {
+        if let Some(i) = self.encoded.iter().position(|((k, m, blk), _, _)| k == key && *m == name && *blk == b) {
             let e = self.encoded.remove(i);
             let enc = e.1.clone();
             self.encoded.push(e);
             return Some(enc);
         }
-        let enc = std::rc::Rc::new(self.blocks(key)?.encode(model, b, device));
-        self.encoded.push(((key.to_string(), name, b), enc.clone()));
-        if self.encoded.len() > Self::KEEP_BLOCKS {
-            self.encoded.remove(0);
-        }
+        let blocks = self.blocks(key)?;
+        let enc = std::rc::Rc::new(blocks.encode(model, b, device));
+        self.encoded.push(((key.to_string(), name, b), enc.clone(), blocks.tiling.weight(b)));
+        evict(&mut self.encoded, |e| e.2);
         Some(enc)
     }
 }
@@ -348,16 +375,44 @@ mod tests {
         let slice = shepp_logan(40, 30);
         assert!(cache.encoded("a", "coord", &t.model, Block { bx: 0, by: 0 }, &device).is_none(), "slice not held");
         for k in 0..BlockCache::KEEP_SLICES {
-            assert_eq!(cache.insert(&format!("s{k}"), &slice), None);
+            assert_eq!(cache.insert(&format!("s{k}"), &slice, BLOCK), None);
         }
         let first = cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).unwrap();
         let again = cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).unwrap();
         assert!(std::rc::Rc::ptr_eq(&first, &again), "a held block is not encoded again");
         // One slice too many: the oldest goes, with its blocks.
-        assert_eq!(cache.insert("s9", &slice), Some("s0".into()));
+        assert_eq!(cache.insert("s9", &slice, BLOCK), Some("s0".into()));
         assert!(cache.blocks("s0").is_none() && cache.blocks("s1").is_some());
         cache.forget("s1");
         assert!(cache.encoded("s1", "coord", &t.model, Block { bx: 0, by: 0 }, &device).is_none());
+    }
+
+    #[test]
+    fn large_blocks_when_every_worker_still_gets_one() {
+        assert_eq!(Tiling::for_workers(512, 512, 2).size, LARGE_BLOCK);
+        assert_eq!(Tiling::for_workers(512, 512, 4).size, LARGE_BLOCK);
+        assert_eq!(Tiling::for_workers(512, 512, 8).size, BLOCK);
+        assert_eq!(Tiling::for_workers(256, 256, 2).size, BLOCK);
+        assert_eq!(Tiling::for_workers(256, 256, 1).size, LARGE_BLOCK);
+        assert_eq!(Tiling::for_workers(300, 200, 2).size, LARGE_BLOCK, "2 × 1 large blocks");
+    }
+
+    #[test]
+    fn eviction_forgets_the_oldest_beyond_the_budget() {
+        let large = LARGE_BLOCK * LARGE_BLOCK;
+        let fit = KEEP_SAMPLES / large;
+        let mut lru: Vec<(usize, usize)> = (0..fit + 2).map(|i| (i, large)).collect();
+        evict(&mut lru, |e| e.1);
+        assert_eq!(lru.len(), fit);
+        assert_eq!(lru[0].0, 2, "the two oldest went");
+        // Small blocks weigh less: the same budget keeps four times as many.
+        let mut small: Vec<usize> = vec![BLOCK * BLOCK; 4 * fit + 1];
+        evict(&mut small, |w| *w);
+        assert_eq!(small.len(), 4 * fit);
+        // One block over the budget on its own is still kept (it is the one in use).
+        let mut one = vec![2 * KEEP_SAMPLES];
+        evict(&mut one, |w| *w);
+        assert_eq!(one.len(), 1);
     }
 
     #[test]
@@ -397,8 +452,7 @@ mod tests {
         let range = 320.0;
         for method in ["coord", "conv"] {
             let t = Trained::bundled(method, &device).unwrap();
-            let mut blocks = Blocks::new(&slice);
-            blocks.tiling = Tiling::with_size(75, 53, 24);
+            let blocks = Blocks::new(&slice, 24);
             for view in [view_of(181, 127, [37.0, 26.0], 2.3), view_of(60, 50, [2.0, 51.0], 4.0), view_of(50, 40, [37.0, 26.0], 0.6)] {
                 let whole = t.model.render_view(&slice, &view, &device);
                 let mut tiled = vec![f32::NAN; view.width * view.height];
@@ -421,8 +475,7 @@ mod tests {
         // A reference grid (the simulation's reconstruction), split by block, at scales below
         // and above 2 (above 2, the grid's last samples lie beyond the slice's last half pixel).
         let t = Trained::bundled("coord", &device).unwrap();
-        let mut blocks = Blocks::new(&slice);
-        blocks.tiling = Tiling::with_size(75, 53, 24);
+        let blocks = Blocks::new(&slice, 24);
         for scale in [1.5, 2.5] {
             let grid = crate::geometry::Grid::upscaled(75, 53, scale, scale);
             let whole = t.model.upscale(&slice, &grid, &device);
