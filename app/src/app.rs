@@ -12,7 +12,6 @@ use crate::components::viewer_page::ViewerPage;
 use crate::route::Route;
 use crate::decoder::{Decoder, Method};
 use crate::display::Window;
-use crate::scan;
 use crate::state::ViewerState;
 use crate::pool::{Kind, Pool};
 use crate::tier;
@@ -163,7 +162,10 @@ pub fn App() -> impl IntoView {
         let decoder = Decoder::new(tier, coord, conv, pool);
         state.backend.set(decoder.describe());
         state.decoder.set(Some(Rc::new(decoder)));
-        let sample = fetch_bytes(SAMPLE).await.and_then(|b| scan::read(vec![("shoulder_512.nii.gz".into(), b)], 0));
+        let sample = match fetch_bytes(SAMPLE).await {
+            Ok(b) => state.read(vec![("shoulder_512.nii.gz".into(), b)], 0).await,
+            Err(e) => Err(e),
+        };
         // A scan opened meanwhile (a study case, the user's file) stays.
         if state.scan.with_untracked(|s| s.is_none()) {
             match sample {

@@ -9,6 +9,11 @@
 //! blocks are dropped unsent ("latest wins") without disturbing the other lanes.
 
 use crate::pool::{Ask, Kind, Pool};
+use crate::protocol::{FromWorker, ToWorker};
+use crate::scan::{self, Scan};
+use coordsr::degrade::Degradation;
+use coordsr::metrics::{self, Metrics};
+use coordsr::volume::Volume;
 use burn::tensor::Device;
 use crate::tier::Tier;
 use coordsr::geometry::Grid;
@@ -239,7 +244,7 @@ impl Decoder {
                     return Ok(false);
                 }
                 match answer {
-                    Ok(Ok((index, values))) => put(i, index, values),
+                    Ok(Ok(r)) => put(i, r.index, r.values),
                     Ok(Err(e)) => return Err(e),
                     Err(_) => return Ok(false),
                 }
@@ -379,6 +384,64 @@ impl Decoder {
                     Err(e) => Some(Err(e)),
                 }
             }
+        }
+    }
+
+    /// Read files as one scan ([`crate::scan::load`]) in a worker, so a large volume never
+    /// holds the page; on the page when no worker runs.
+    pub async fn read(&self, files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
+        let Some(pool) = &self.pool else { return scan::read(files, serial) };
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        let (arrays, transfer) = (js_sys::Array::new(), js_sys::Array::new());
+        for (_, bytes) in &files {
+            let a = js_sys::Uint8Array::from(&bytes[..]);
+            transfer.push(&a.buffer());
+            arrays.push(&a);
+        }
+        drop(files);
+        let r = pool.run(move |id| ToWorker::Read { id, names }, arrays.into(), transfer).await?;
+        match r.head {
+            FromWorker::Scan { name, width, height, depth, spacing, affine, notes, .. } => {
+                if width * height * depth != r.values.len() {
+                    return Err(format!("{name}: a worker returned {} samples for {width}×{height}×{depth}", r.values.len()));
+                }
+                let slices = r.values.chunks_exact(width * height).map(|c| Image::new(width, height, c.to_vec())).collect();
+                Ok(Scan { name, volume: Rc::new(Volume { width, height, slices, spacing, affine }), notes, serial })
+            }
+            other => Err(format!("a worker answered a read with {other:?}")),
+        }
+    }
+
+    /// The simulated acquisition of `truth` at `1/factor` of its resolution (the engine's
+    /// k-space [`Degradation`]), in a worker when one runs.
+    pub async fn degrade(&self, truth: &Image, factor: f64) -> Result<(Image, Grid), String> {
+        let degradation = Degradation::kspace(factor);
+        let Some(pool) = &self.pool else { return Ok(degradation.apply(truth)) };
+        let grid = degradation.grid(truth.width, truth.height);
+        let data = js_sys::Float32Array::from(&truth.data[..]);
+        let transfer = js_sys::Array::of1(&data.buffer());
+        let (width, height) = (truth.width, truth.height);
+        let r = pool.run(move |id| ToWorker::Degrade { id, width, height, factor }, data.into(), transfer).await?;
+        if r.values.len() != grid.x.lr * grid.y.lr {
+            return Err(format!("a worker returned {} low-res samples for {}×{}", r.values.len(), grid.x.lr, grid.y.lr));
+        }
+        Ok((Image::new(grid.x.lr, grid.y.lr, r.values), grid))
+    }
+
+    /// PSNR, SSIM and VIF of `distorted` against `reference` (the engine's
+    /// [`metrics::evaluate`]), in a worker when one runs.
+    pub async fn score(&self, reference: &Image, distorted: &Image) -> Result<Metrics, String> {
+        let Some(pool) = &self.pool else { return metrics::evaluate(reference, distorted, None).map_err(|e| e.to_string()) };
+        if (reference.width, reference.height) != (distorted.width, distorted.height) {
+            return metrics::evaluate(reference, distorted, None).map_err(|e| e.to_string());
+        }
+        let (a, b) = (js_sys::Float32Array::from(&reference.data[..]), js_sys::Float32Array::from(&distorted.data[..]));
+        let transfer = js_sys::Array::of2(&a.buffer(), &b.buffer());
+        let (width, height) = (reference.width, reference.height);
+        let r = pool.run(move |id| ToWorker::Score { id, width, height }, js_sys::Array::of2(&a, &b).into(), transfer).await?;
+        match r.head {
+            FromWorker::Scored { metrics, .. } => Ok(metrics),
+            other => Err(format!("a worker answered a score with {other:?}")),
         }
     }
 }

@@ -22,10 +22,17 @@ use wasm_bindgen::JsCast;
 /// Slices a worker keeps; the oldest is forgotten (with its encoded blocks) beyond this.
 const KEEP_SLICES: usize = BlockCache::KEEP_SLICES;
 
-/// What a finished job gives back: values, and for a view the display pixels they belong to.
-pub type Values = Result<(Option<Vec<u32>>, Vec<f32>), String>;
+/// What a finished job gives back: the worker's reply head, its values, and for a view the
+/// display pixels they belong to.
+pub struct Reply {
+    pub head: FromWorker,
+    pub values: Vec<f32>,
+    pub index: Option<Vec<u32>>,
+}
 
-/// What a job asks.
+pub type Answer = Result<Reply, String>;
+
+/// What a job on a block asks.
 pub enum Ask {
     /// Part `.1` of `.2` of the pixels of `view` in a block (the worker finds them).
     View(View, usize, usize),
@@ -33,17 +40,30 @@ pub enum Ask {
     Sample(Vec<[f32; 2]>, [f32; 2]),
 }
 
+enum Work {
+    /// A job on `block` of slice `key`: it goes where that block's encoding is.
+    Block { key: String, slice: Rc<Image>, tiling: Tiling, model: &'static str, block: Block, ask: Ask },
+    /// A job any worker can take (reading files, degrading, scoring): its message, built from
+    /// the job's id, and the arrays it moves.
+    Task { head: Box<dyn FnOnce(u32) -> ToWorker>, data: JsValue, transfer: js_sys::Array },
+}
+
 struct Job {
     id: u32,
-    key: String,
-    slice: Rc<Image>,
-    tiling: Tiling,
-    model: &'static str,
-    block: Block,
-    ask: Ask,
+    work: Work,
     /// False once the requester moved on: the job is dropped unsent.
     live: Rc<dyn Fn() -> bool>,
-    reply: oneshot::Sender<Values>,
+    reply: oneshot::Sender<Answer>,
+}
+
+impl Job {
+    /// The encoded block this job needs, if any.
+    fn block(&self) -> Option<(&str, &'static str, Block)> {
+        match &self.work {
+            Work::Block { key, model, block, .. } => Some((key, model, *block)),
+            Work::Task { .. } => None,
+        }
+    }
 }
 
 struct Slot {
@@ -51,7 +71,7 @@ struct Slot {
     ready: Cell<bool>,
     /// Why this worker stopped, if it did.
     dead: RefCell<Option<String>>,
-    running: RefCell<Option<(u32, oneshot::Sender<Values>)>>,
+    running: RefCell<Option<(u32, oneshot::Sender<Answer>)>>,
     /// Slices it holds, oldest first.
     slices: RefCell<VecDeque<String>>,
     /// Blocks it has encoded with their weights, least recently used first: a mirror of the
@@ -123,7 +143,7 @@ impl Pool {
             slot.ready.set(false);
             let (tx, rx) = oneshot::channel();
             *slot.started.borrow_mut() = Some(tx);
-            Self::post(slot, &ToWorker::Models, Some(&files.clone().into()), None)?;
+            Self::post(slot, &ToWorker::Models, &files.clone().into(), &js_sys::Array::new())?;
             if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while loading the models".into())) {
                 return Err(e);
             }
@@ -197,13 +217,14 @@ impl Pool {
                     let _ = tx.send(if errors.is_empty() { Ok(()) } else { Err(errors.join("; ")) });
                 }
             }
-            FromWorker::Values { id } | FromWorker::Failed { id, .. } => {
+            FromWorker::Values { .. } | FromWorker::Scan { .. } | FromWorker::Scored { .. } | FromWorker::Failed { .. } => {
                 let running = slot.running.borrow_mut().take();
                 if let Some((rid, tx)) = running {
-                    if rid == id {
+                    if Some(rid) == head.id() {
                         let result = match head {
                             FromWorker::Failed { message, .. } => Err(message),
-                            _ => protocol::floats(&data).map(|v| (protocol::index(msg), v)),
+                            FromWorker::Scored { .. } => Ok(Reply { head, values: Vec::new(), index: None }),
+                            _ => protocol::floats(&data).map(|values| Reply { head, values, index: protocol::index(msg) }),
                         };
                         let _ = tx.send(result);
                     }
@@ -245,7 +266,19 @@ impl Pool {
         block: Block,
         ask: Ask,
         live: Rc<dyn Fn() -> bool>,
-    ) -> oneshot::Receiver<Values> {
+    ) -> oneshot::Receiver<Answer> {
+        self.queue_job(Work::Block { key: key.to_string(), slice: slice.clone(), tiling, model, block, ask }, live)
+    }
+
+    /// Run a job any worker can take, now: `head` builds its message from the job's id, `data`
+    /// goes with it and the arrays in `transfer` move to the worker.
+    pub async fn run(self: &Rc<Self>, head: impl FnOnce(u32) -> ToWorker + 'static, data: JsValue, transfer: js_sys::Array) -> Answer {
+        let rx = self.queue_job(Work::Task { head: Box::new(head), data, transfer }, Rc::new(|| true));
+        self.dispatch();
+        rx.await.unwrap_or_else(|_| Err("the decoding workers stopped".into()))
+    }
+
+    fn queue_job(self: &Rc<Self>, work: Work, live: Rc<dyn Fn() -> bool>) -> oneshot::Receiver<Answer> {
         let (reply, rx) = oneshot::channel();
         if self.size() == 0 {
             let _ = reply.send(Err("no decoding worker is running".into()));
@@ -253,7 +286,7 @@ impl Pool {
         }
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        self.queue.borrow_mut().push_back(Job { id, key: key.to_string(), slice: slice.clone(), tiling, model, block, ask, live, reply });
+        self.queue.borrow_mut().push_back(Job { id, work, live, reply });
         rx
     }
 
@@ -264,7 +297,8 @@ impl Pool {
         self.queue.borrow_mut().retain(|j| !j.reply.is_canceled() && (j.live)());
         let slots: Vec<Rc<Slot>> = self.slots.borrow().clone();
         let holder = |j: &Job| {
-            slots.iter().position(|s| s.dead.borrow().is_none() && s.blocks.borrow().iter().any(|((k, m, b), _)| *k == j.key && *m == j.model && *b == j.block))
+            let (key, model, block) = j.block()?;
+            slots.iter().position(|s| s.dead.borrow().is_none() && s.blocks.borrow().iter().any(|((k, m, b), _)| k == key && *m == model && *b == block))
         };
         for (index, slot) in slots.iter().enumerate() {
             if !slot.ready.get() || slot.dead.borrow().is_some() || slot.running.borrow().is_some() {
@@ -284,56 +318,58 @@ impl Pool {
     }
 
     fn send(&self, slot: &Slot, job: Job) -> Result<(), String> {
-        // The slice first, once per worker. The worker's `BlockCache` keeps slices in the order
-        // they arrived and drops the oldest beyond KEEP_SLICES; this list follows the same rule,
-        // so it always knows what the worker holds.
-        let held = slot.slices.borrow().iter().any(|k| *k == job.key);
-        if !held {
-            let samples = js_sys::Float32Array::from(&job.slice.data[..]);
-                let head = ToWorker::Slice { key: job.key.clone(), width: job.slice.width, height: job.slice.height, block: job.tiling.size };
-                Self::post(slot, &head, Some(&samples.clone().into()), Some(&samples.buffer()))?;
-                let forgotten = {
-                    let mut s = slot.slices.borrow_mut();
-                    s.push_back(job.key.clone());
-                    if s.len() > KEEP_SLICES { s.pop_front() } else { None }
-                };
-                if let Some(key) = forgotten {
-                    // The worker dropped it as it took the new one.
-                    slot.blocks.borrow_mut().retain(|((k, _, _), _)| *k != key);
+        let (head, data, transfer) = match job.work {
+            Work::Task { head, data, transfer } => (head(job.id), data, transfer),
+            Work::Block { key, slice, tiling, model, block, ask } => {
+                // The slice first, once per worker. The worker's `BlockCache` keeps slices in the
+                // order they arrived and drops the oldest beyond KEEP_SLICES; this list follows
+                // the same rule, so it always knows what the worker holds.
+                let held = slot.slices.borrow().iter().any(|k| *k == key);
+                if !held {
+                    let samples = js_sys::Float32Array::from(&slice.data[..]);
+                    let head = ToWorker::Slice { key: key.clone(), width: slice.width, height: slice.height, block: tiling.size };
+                    Self::post(slot, &head, &samples.clone().into(), &js_sys::Array::of1(&samples.buffer()))?;
+                    let forgotten = {
+                        let mut s = slot.slices.borrow_mut();
+                        s.push_back(key.clone());
+                        if s.len() > KEEP_SLICES { s.pop_front() } else { None }
+                    };
+                    if let Some(gone) = forgotten {
+                        // The worker dropped it as it took the new one.
+                        slot.blocks.borrow_mut().retain(|((k, _, _), _)| *k != gone);
+                    }
                 }
-        }
-        {
-            let mut blocks = slot.blocks.borrow_mut();
-            let id = (job.key.clone(), job.model, job.block);
-            if let Some(i) = blocks.iter().position(|b| b.0 == id) {
-                blocks.remove(i);
-            }
-            blocks.push((id, job.tiling.weight(job.block)));
-            evict(&mut blocks, |b| b.1);
-        }
-        let (head, data) = match job.ask {
-            Ask::View(view, part, parts) => {
-                (ToWorker::View { id: job.id, key: job.key, model: job.model.into(), block: job.block, view, part, parts }, None)
-            }
-            Ask::Sample(coords, cell) => {
-                let flat: Vec<f32> = coords.iter().flat_map(|c| *c).collect();
-                (ToWorker::Sample { id: job.id, key: job.key, model: job.model.into(), block: job.block, cell }, Some(js_sys::Float32Array::from(&flat[..])))
+                {
+                    let mut blocks = slot.blocks.borrow_mut();
+                    let id = (key.clone(), model, block);
+                    if let Some(i) = blocks.iter().position(|b| b.0 == id) {
+                        blocks.remove(i);
+                    }
+                    blocks.push((id, tiling.weight(block)));
+                    evict(&mut blocks, |b| b.1);
+                }
+                match ask {
+                    Ask::View(view, part, parts) => {
+                        (ToWorker::View { id: job.id, key, model: model.into(), block, view, part, parts }, JsValue::UNDEFINED, js_sys::Array::new())
+                    }
+                    Ask::Sample(coords, cell) => {
+                        let flat: Vec<f32> = coords.iter().flat_map(|c| *c).collect();
+                        let data = js_sys::Float32Array::from(&flat[..]);
+                        let transfer = js_sys::Array::of1(&data.buffer());
+                        (ToWorker::Sample { id: job.id, key, model: model.into(), block, cell }, data.into(), transfer)
+                    }
+                }
             }
         };
-        let buffer = data.as_ref().map(|d| d.buffer());
-        let data: Option<JsValue> = data.map(Into::into);
-        Self::post(slot, &head, data.as_ref(), buffer.as_ref().map(|b| b.as_ref()))?;
+        Self::post(slot, &head, &data, &transfer)?;
         *slot.running.borrow_mut() = Some((job.id, job.reply));
         Ok(())
     }
 
-    fn post(slot: &Slot, head: &ToWorker, data: Option<&JsValue>, transfer: Option<&JsValue>) -> Result<(), String> {
+    fn post(slot: &Slot, head: &ToWorker, data: &JsValue, transfer: &js_sys::Array) -> Result<(), String> {
+        let data = (!data.is_undefined()).then_some(data);
         let msg = protocol::message(head, data, None)?;
-        let list = js_sys::Array::new();
-        if let Some(t) = transfer {
-            list.push(t);
-        }
-        slot.worker.post_message_with_transfer(&msg, &list).map_err(|e| format!("cannot reach a decoding worker: {e:?}"))
+        slot.worker.post_message_with_transfer(&msg, transfer).map_err(|e| format!("cannot reach a decoding worker: {e:?}"))
     }
 }
 

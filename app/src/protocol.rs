@@ -6,6 +6,7 @@
 //! `serde-wasm-bindgen`: reading a small internally tagged enum through the latter took 40–70 ms
 //! in a worker here (measured), serde_json takes microseconds.
 
+use coordsr::metrics::Metrics;
 use coordsr::tiles::Block;
 use coordsr::view::View;
 use serde::de::DeserializeOwned;
@@ -28,6 +29,15 @@ pub enum ToWorker {
     /// Block `block` of slice `key` at the slice coordinates in `data` (Float32Array of x, y
     /// pairs), output pixels of `cell`: the worker replies with their values.
     Sample { id: u32, key: String, model: String, block: Block, cell: [f32; 2] },
+    /// Read the files in `data` (a JS array of Uint8Array, one per name) as one scan
+    /// ([`crate::scan::load`]): the worker replies with a [`FromWorker::Scan`].
+    Read { id: u32, names: Vec<String> },
+    /// Degrade the `width × height` slice in `data` by `factor` (the engine's k-space
+    /// `Degradation`): the worker replies with the low-res samples.
+    Degrade { id: u32, width: usize, height: usize, factor: f64 },
+    /// Score the second `width × height` image in `data` (a JS array of two Float32Array)
+    /// against the first: the worker replies with a [`FromWorker::Scored`].
+    Score { id: u32, width: usize, height: usize },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
@@ -42,7 +52,20 @@ pub enum FromWorker {
     /// A job's values (`data`: Float32Array) and, for [`ToWorker::View`], their pixel indices
     /// (`index`: Uint32Array).
     Values { id: u32 },
+    /// A scan read (`data`: its voxels, slice after slice).
+    Scan { id: u32, name: String, width: usize, height: usize, depth: usize, spacing: [f64; 3], affine: [[f64; 4]; 4], notes: Vec<String> },
+    Scored { id: u32, metrics: Metrics },
     Failed { id: u32, message: String },
+}
+
+impl FromWorker {
+    /// The job a reply answers.
+    pub fn id(&self) -> Option<u32> {
+        match self {
+            FromWorker::Values { id } | FromWorker::Scan { id, .. } | FromWorker::Scored { id, .. } | FromWorker::Failed { id, .. } => Some(*id),
+            FromWorker::Ready { .. } | FromWorker::Unusable { .. } | FromWorker::Models { .. } => None,
+        }
+    }
 }
 
 /// Build a message; `index` only for [`FromWorker::Values`] of a view.

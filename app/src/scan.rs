@@ -1,4 +1,4 @@
-//! The scan on screen: a volume with its name, read from bytes in the page (nothing uploaded).
+//! The scan on screen: a volume with its name, read from bytes in the browser (nothing uploaded).
 
 use coordsr::io;
 use coordsr::volume::Volume;
@@ -19,20 +19,26 @@ impl Scan {
     }
 }
 
-/// Read one file (NIfTI, DICOM, NPY, PNG) or several files of one DICOM series.
-pub fn read(files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
+/// Read one file (NIfTI, DICOM, NPY, PNG) or several files of one DICOM series: the scan's
+/// name and what the engine read. What a worker runs for the page ([`crate::decoder::Decoder::read`]).
+pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<(String, io::Loaded), String> {
     let options = io::ReadOptions::default();
-    let (name, loaded) = match files.len() {
-        0 => return Err("no file given".into()),
+    match files.len() {
+        0 => Err("no file given".into()),
         1 => {
             let (name, bytes) = files.into_iter().next().unwrap();
             let l = io::read_volume_bytes_with(&name, &bytes, &options).map_err(|e| e.to_string())?;
-            (name, l)
+            Ok((name, l))
         }
         n => {
             let name = format!("{} (+{} files)", files[0].0, n - 1);
-            (name, io::read_dicom_series_with(files, &options).map_err(|e| e.to_string())?)
+            Ok((name, io::read_dicom_series_with(files, &options).map_err(|e| e.to_string())?))
         }
-    };
+    }
+}
+
+/// [`load`] on this thread.
+pub fn read(files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
+    let (name, loaded) = load(files)?;
     Ok(Scan { name, volume: Rc::new(loaded.volume), notes: loaded.notes, serial })
 }

@@ -1,16 +1,16 @@
 //! Simulated low-res mode: degrade the slice on screen by a chosen factor (k-space truncation,
 //! the engine's `Degradation`), reconstruct it on the original grid with every method, and score
-//! each against the slice with the engine's PSNR / SSIM / VIF — live, in the page.
+//! each against the slice with the engine's PSNR / SSIM / VIF — live, in the decoding workers
+//! (the page only shows the results).
 //!
 //! One task per (slice, factor) fills a [`Simulation`] method by method (cheap ones first); panes
 //! and the metrics table only read it. A newer slice or factor makes the running task stale.
 
 use crate::decoder::{Lane, Method};
 use crate::state::ViewerState;
-use coordsr::degrade::Degradation;
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
-use coordsr::metrics::{self, Metrics};
+use coordsr::metrics::Metrics;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::rc::Rc;
@@ -63,7 +63,13 @@ pub fn run(state: ViewerState) {
         }
         let lane = lane.clone();
         spawn_local(async move {
-            let (lr, grid): (Image, Grid) = Degradation::kspace(factor).apply(&truth);
+            let (lr, grid): (Image, Grid) = match decoder.degrade(&truth, factor).await {
+                Ok(d) => d,
+                Err(e) => return state.error.set(Some(format!("simulating {factor}×: {e}"))),
+            };
+            if lane.stale(generation) {
+                return;
+            }
             let mut sim = Simulation {
                 key: key.clone(),
                 factor,
@@ -103,14 +109,12 @@ pub fn run(state: ViewerState) {
                     }
                     None => continue,
                 };
-                let score = metrics::evaluate(&truth, &recon, None).map_err(|e| e.to_string());
-                sim.recons.push((m, Rc::new(recon)));
-                sim.scores.push((m, score));
-                // Give the page a frame between methods (metrics take a moment on big slices).
-                gloo::timers::future::TimeoutFuture::new(0).await;
+                let score = decoder.score(&truth, &recon).await;
                 if lane.stale(generation) {
                     return;
                 }
+                sim.recons.push((m, Rc::new(recon)));
+                sim.scores.push((m, score));
             }
             sim.pending = None;
             state.simulation.set(Some(Rc::new(sim)));

@@ -110,6 +110,15 @@ impl ViewerState {
     }
 
     /// Show a newly read scan: middle slice, fitted, auto window.
+    /// Read files as one scan: in a decoding worker once they run (a large volume never holds
+    /// the page), on the page before.
+    pub async fn read(&self, files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
+        match self.decoder.get_untracked() {
+            Some(d) => d.read(files, serial).await,
+            None => crate::scan::read(files, serial),
+        }
+    }
+
     pub fn show(&self, scan: Scan) {
         let mid = scan.volume.depth() / 2;
         self.window.set(Window::auto(&scan.volume.slices[mid]));

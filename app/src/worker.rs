@@ -2,7 +2,9 @@
 //! (`static/worker.js` loads it and calls [`worker_start`]). Rust wasm threads need a nightly
 //! toolchain; separate instances need nothing, not even cross-origin isolation.
 //!
-//! The page's [`crate::pool`] sends it the models once, each slice once, then jobs for blocks.
+//! The page's [`crate::pool`] sends it the models once, each slice once, then jobs for blocks,
+//! and work that would hold the page: reading dropped files, the simulation's degradation and
+//! scores.
 //! It encodes blocks (cached, most recently used kept) and samples them with the engine's own
 //! functions ([`coordsr::tiles`]): on burn's CPU backend (the same code the CLI runs) in the
 //! page's module, on WebGPU in the `coordsr-gpu` module (this file built with the `webgpu`
@@ -10,7 +12,9 @@
 
 use crate::protocol::{self, FromWorker, ToWorker};
 use burn::tensor::Device;
+use coordsr::degrade::Degradation;
 use coordsr::image::Image;
+use coordsr::metrics;
 use coordsr::infer::Encoded;
 use coordsr::model::SrModel;
 use coordsr::tiles::{Block, BlockCache, Blocks};
@@ -119,6 +123,37 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
                 Err(message) => (FromWorker::Failed { id, message }, None, None),
             },
         ),
+        ToWorker::Read { id, names } => Some({
+            let list = js_sys::Array::from(&data);
+            let files: Vec<(String, Vec<u8>)> = names
+                .into_iter()
+                .enumerate()
+                .map(|(i, n)| (n, list.get(i as u32).dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec()).unwrap_or_default()))
+                .collect();
+            match crate::scan::load(files) {
+                Ok((name, l)) => {
+                    let v = l.volume;
+                    let head = FromWorker::Scan { id, name, width: v.width, height: v.height, depth: v.depth(), spacing: v.spacing, affine: v.affine, notes: l.notes };
+                    let voxels: Vec<f32> = v.slices.iter().flat_map(|s| s.data.iter().copied()).collect();
+                    (head, Some(voxels), None)
+                }
+                Err(message) => (FromWorker::Failed { id, message }, None, None),
+            }
+        }),
+        ToWorker::Degrade { id, width, height, factor } => Some(match protocol::floats(&data) {
+            Ok(v) if v.len() == width * height => {
+                let (lr, _) = Degradation::kspace(factor).apply(&Image::new(width, height, v));
+                (FromWorker::Values { id }, Some(lr.data), None)
+            }
+            Ok(v) => (FromWorker::Failed { id, message: format!("a slice of {} samples for {width}×{height}", v.len()) }, None, None),
+            Err(message) => (FromWorker::Failed { id, message }, None, None),
+        }),
+        ToWorker::Score { id, width, height } => Some(
+            match images(&data, 2, width, height).and_then(|i| metrics::evaluate(&i[0], &i[1], None).map_err(|e| e.to_string())) {
+                Ok(metrics) => (FromWorker::Scored { id, metrics }, None, None),
+                Err(message) => (FromWorker::Failed { id, message }, None, None),
+            },
+        ),
         ToWorker::Sample { id, key, model, block, cell } => Some(
             match async {
                 let coords = protocol::coords(&protocol::floats(&data)?);
@@ -134,6 +169,20 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
             },
         ),
     }
+}
+
+/// The images of a message's data: a JS array of `n` Float32Array of `width × height`.
+fn images(data: &JsValue, n: usize, width: usize, height: usize) -> Result<Vec<Image>, String> {
+    let list = js_sys::Array::from(data);
+    (0..n as u32)
+        .map(|i| {
+            let v = protocol::floats(&list.get(i))?;
+            if v.len() != width * height {
+                return Err(format!("an image of {} samples for {width}×{height}", v.len()));
+            }
+            Ok(Image::new(width, height, v))
+        })
+        .collect()
 }
 
 /// Post a reply, moving its arrays to the page.

@@ -1,7 +1,6 @@
 //! Opening the user's own scans: file picker, folder picker, drag and drop. Files are read in
-//! the page; nothing leaves the browser.
+//! the browser (parsed in a decoding worker); nothing leaves it.
 
-use crate::scan;
 use crate::state::ViewerState;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -30,7 +29,7 @@ pub fn open_files(state: ViewerState, list: FileList) {
                 }
             }
         }
-        match scan::read(read, SERIAL.fetch_add(1, Ordering::Relaxed)) {
+        match state.read(read, SERIAL.fetch_add(1, Ordering::Relaxed)).await {
             Ok(s) => state.show(s),
             Err(e) => state.error.set(Some(e)),
         }

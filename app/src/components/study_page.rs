@@ -10,7 +10,7 @@ use crate::components::study_summary::StudySummary;
 use crate::components::toolbar::Toolbar;
 use crate::decoder::Method;
 use crate::display::Window;
-use crate::scan::{self, Scan};
+use crate::scan::Scan;
 use crate::state::ViewerState;
 use crate::study::Session;
 use coordsr::study::StudyDef;
@@ -48,7 +48,8 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
         None => {
             let bytes = crate::app::fetch_bytes(&url).await?;
             let name = url.rsplit('/').next().unwrap_or(&url).to_string();
-            let s = scan::read(vec![(name, bytes)], scans.borrow().len() as u64 + 1000)?;
+            let serial = scans.borrow().len() as u64 + 1000;
+            let s = state.read(vec![(name, bytes)], serial).await?;
             scans.borrow_mut().insert(url.clone(), s.clone());
             s
         }
