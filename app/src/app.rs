@@ -120,14 +120,18 @@ pub fn App() -> impl IntoView {
     spawn_local(async move {
         let mut tier = tier::detect(tier::Requested::from_param(query_param("backend").as_deref())).await;
         state.backend.set(tier.describe());
+        // Decoding runs in workers, off the page thread: one WebGPU worker, or one CPU worker per
+        // core. They start now and load their wasm while the page fetches the weights and the
+        // sample. WebGPU that fails its worker's check falls back to the CPU, saying why; the
+        // page decodes itself only when no worker starts (and the status line says so).
+        let gpu = matches!(tier, tier::Tier::WebGpu { .. });
+        let starting = Pool::start(if gpu { Kind::WebGpu } else { Kind::Cpu }, if gpu { 1 } else { crate::pool::workers_wanted() });
+        let (coord_bytes, conv_bytes, sample) = futures::join!(fetch_bytes(COORD_WEIGHTS), fetch_bytes(CONV_WEIGHTS), fetch_bytes(SAMPLE));
         // The page keeps its own CPU copy of the models: it decodes itself when no worker runs.
         let mut models = Vec::new();
         let mut files: Vec<Option<Vec<u8>>> = Vec::new();
-        for url in [COORD_WEIGHTS, CONV_WEIGHTS] {
-            let loaded = match fetch_bytes(url).await {
-                Ok(bytes) => coordsr::weights::load(&bytes, &Device::flex()).map(|(m, _)| (m, bytes)).map_err(|e| format!("{url}: {e}")),
-                Err(e) => Err(e),
-            };
+        for (url, fetched) in [(COORD_WEIGHTS, coord_bytes), (CONV_WEIGHTS, conv_bytes)] {
+            let loaded = fetched.and_then(|bytes| coordsr::weights::load(&bytes, &Device::flex()).map(|(m, _)| (m, bytes)).map_err(|e| format!("{url}: {e}")));
             match loaded {
                 Ok((m, bytes)) => {
                     models.push(Some(m));
@@ -143,26 +147,24 @@ pub fn App() -> impl IntoView {
         let conv = models.pop().flatten();
         let coord = models.pop().flatten();
         let files = [files[0].as_deref(), files[1].as_deref()];
-        // Decoding runs in workers, off the page thread: one WebGPU worker, or one CPU worker per
-        // core. WebGPU that fails its worker's check falls back to the CPU, saying why; the page
-        // decodes itself only when no worker starts (and the status line says so).
-        let mut pool = None;
-        if matches!(tier, tier::Tier::WebGpu { .. }) {
-            match Pool::start(Kind::WebGpu, 1, files).await {
-                Ok(p) => pool = Some(p),
-                Err(e) => tier = tier::cpu(e),
+        let mut pool = match starting {
+            Ok(s) => s.load(files).await,
+            Err(e) => Err(e),
+        };
+        if gpu {
+            if let Err(e) = &pool {
+                tier = tier::cpu(e.clone());
+                pool = match Pool::start(Kind::Cpu, crate::pool::workers_wanted()) {
+                    Ok(s) => s.load(files).await,
+                    Err(e) => Err(e),
+                };
             }
         }
-        if pool.is_none() {
-            match Pool::start(Kind::Cpu, crate::pool::workers_wanted(), files).await {
-                Ok(p) => pool = Some(p),
-                Err(e) => web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into()),
-            }
-        }
+        let pool = pool.map_err(|e| web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into())).ok();
         let decoder = Decoder::new(tier, coord, conv, pool);
         state.backend.set(decoder.describe());
         state.decoder.set(Some(Rc::new(decoder)));
-        let sample = match fetch_bytes(SAMPLE).await {
+        let sample = match sample {
             Ok(b) => state.read(vec![("shoulder_512.nii.gz".into(), b)], 0).await,
             Err(e) => Err(e),
         };

@@ -108,47 +108,20 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Start `n` workers of `kind` (their script next to the page) and load the weights files
-    /// into each (`coord`, `conv`; either may be missing). Fails when no worker starts, with
-    /// the first worker's reason (e.g. WebGPU failed its check).
-    pub async fn start(kind: Kind, n: usize, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
+    /// Start `n` workers of `kind` (their script next to the page). They load their wasm (and
+    /// check WebGPU) while the page fetches what they need; [`Starting::load`] gives them the
+    /// models and returns the pool.
+    pub fn start(kind: Kind, n: usize) -> Result<Starting, String> {
         let pool = Rc::new(Pool { kind, slots: RefCell::new(Vec::new()), queue: RefCell::new(VecDeque::new()), next_id: Cell::new(1) });
         let mut started = Vec::new();
         for index in 0..n.max(1) {
             let (tx, rx) = oneshot::channel();
-            match Self::spawn(&pool, index) {
-                Ok(slot) => {
-                    *slot.started.borrow_mut() = Some(tx);
-                    pool.slots.borrow_mut().push(slot);
-                    started.push(rx);
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let mut errors = Vec::new();
-        for rx in started {
-            if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while starting".into())) {
-                errors.push(e);
-            }
-        }
-        let files = js_sys::Array::new();
-        for m in models {
-            files.push(&m.map_or(JsValue::NULL, |b| js_sys::Uint8Array::from(b).into()));
-        }
-        let live: Vec<Rc<Slot>> = pool.slots.borrow().iter().filter(|s| s.ready.get()).cloned().collect();
-        if live.is_empty() {
-            return Err(errors.first().cloned().unwrap_or_else(|| "no decoding worker started".into()));
-        }
-        for slot in &live {
-            slot.ready.set(false);
-            let (tx, rx) = oneshot::channel();
+            let slot = Self::spawn(&pool, index)?;
             *slot.started.borrow_mut() = Some(tx);
-            Self::post(slot, &ToWorker::Models, &files.clone().into(), &js_sys::Array::new())?;
-            if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while loading the models".into())) {
-                return Err(e);
-            }
+            pool.slots.borrow_mut().push(slot);
+            started.push(rx);
         }
-        Ok(pool)
+        Ok(Starting { pool, started })
     }
 
     pub fn kind(&self) -> Kind {
@@ -370,6 +343,48 @@ impl Pool {
         let data = (!data.is_undefined()).then_some(data);
         let msg = protocol::message(head, data, None)?;
         slot.worker.post_message_with_transfer(&msg, transfer).map_err(|e| format!("cannot reach a decoding worker: {e:?}"))
+    }
+}
+
+/// Workers starting ([`Pool::start`]).
+pub struct Starting {
+    pool: Rc<Pool>,
+    started: Vec<oneshot::Receiver<Result<(), String>>>,
+}
+
+impl Starting {
+    /// Wait for the workers and load the weights files into each (`coord`, `conv`; either may
+    /// be missing). Fails when no worker starts, with the first worker's reason (e.g. WebGPU
+    /// failed its check).
+    pub async fn load(self, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
+        let Starting { pool, started } = self;
+        let mut errors = Vec::new();
+        for rx in started {
+            if let Err(e) = rx.await.unwrap_or_else(|_| Err("a worker stopped while starting".into())) {
+                errors.push(e);
+            }
+        }
+        let files = js_sys::Array::new();
+        for m in models {
+            files.push(&m.map_or(JsValue::NULL, |b| js_sys::Uint8Array::from(b).into()));
+        }
+        let live: Vec<Rc<Slot>> = pool.slots.borrow().iter().filter(|s| s.ready.get()).cloned().collect();
+        if live.is_empty() {
+            return Err(errors.first().cloned().unwrap_or_else(|| "no decoding worker started".into()));
+        }
+        // All at once: each worker reads its copy while the others read theirs.
+        let mut loaded = Vec::new();
+        for slot in &live {
+            slot.ready.set(false);
+            let (tx, rx) = oneshot::channel();
+            *slot.started.borrow_mut() = Some(tx);
+            Pool::post(slot, &ToWorker::Models, &files.clone().into(), &js_sys::Array::new())?;
+            loaded.push(rx);
+        }
+        for rx in loaded {
+            rx.await.unwrap_or_else(|_| Err("a worker stopped while loading the models".into()))?;
+        }
+        Ok(pool)
     }
 }
 
