@@ -11,9 +11,10 @@ use crate::components::study_page::StudyPage;
 use crate::components::viewer_page::ViewerPage;
 use crate::route::Route;
 use crate::decoder::{Decoder, Method};
-use crate::display::Window;
+use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use crate::pool::{Kind, Pool};
+use crate::browser::{fetch_bytes, query_param, target_is_input};
 use crate::tier;
 use burn::tensor::Device;
 use leptos::prelude::*;
@@ -26,68 +27,13 @@ pub const COORD_WEIGHTS: &str = "static/weights/coord.csrw";
 pub const CONV_WEIGHTS: &str = "static/weights/conv.csrw";
 pub const DEMO_STUDY: &str = "static/study/demo.json";
 
-/// Fetch a file of this site. Every request the app makes comes through here, and only URLs of
-/// the page's own origin are fetched: a study named by `?study=` (or a scan it names) elsewhere is
-/// refused before any request leaves, so no URL parameter can make the app reach another site.
-pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    same_origin(url)?;
-    let resp = gloo::net::http::Request::get(url).send().await.map_err(|e| format!("{url}: {e}"))?;
-    if !resp.ok() {
-        return Err(format!("{url}: HTTP {}", resp.status()));
-    }
-    resp.binary().await.map_err(|e| format!("{url}: {e}"))
-}
-
-/// `Ok` when `url` (absolute or relative to the page) is on the page's own origin.
-pub fn same_origin(url: &str) -> Result<(), String> {
-    let location = web_sys::window().ok_or("no page")?.location();
-    let (href, origin) = (location.href().map_err(|_| "no page address")?, location.origin().map_err(|_| "no page origin")?);
-    let target = web_sys::Url::new_with_base(url, &href).map_err(|_| format!("{url}: not a valid address"))?;
-    if target.origin() == origin {
-        Ok(())
-    } else {
-        Err(format!(
-            "{url}: refused: the viewer opens files of this site only ({origin}); medical data stays local, so studies and scans must be served from here"
-        ))
-    }
-}
-
-pub fn query_param(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    search.trim_start_matches('?').split('&').find_map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        // Values arrive percent-encoded (`?study=https%3A%2F%2F…`): decode them.
-        (k == name).then(|| js_sys::decode_uri_component(&v.replace('+', " ")).ok().and_then(|d| d.as_string()).unwrap_or_else(|| v.to_string()))
-    })
-}
-
-/// Whether a key event belongs to a form control (which keeps its keys).
-pub fn target_is_input(ev: &leptos::ev::KeyboardEvent) -> bool {
-    ev.target()
-        .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(t).ok())
-        .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"))
-}
-
-/// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
-pub fn view_key(state: ViewerState, key: &str) -> bool {
-    match key {
-        "+" | "=" => state.zoom.update(|z| *z = (*z * 1.25).min(crate::components::toolbar::ZOOM_MAX)),
-        "-" => state.zoom.update(|z| *z = (*z / 1.25).max(crate::components::toolbar::ZOOM_MIN)),
-        "f" | "F" => state.fit(),
-        "a" | "A" => {
-            if let Some((scan, i)) = state.current_slice_untracked() {
-                state.window.set(Window::auto(&scan.volume.slices[i]));
-            }
-        }
-        _ => return false,
-    }
-    true
-}
 
 #[component]
 pub fn App() -> impl IntoView {
-    let state = ViewerState::new();
+    let route = crate::route::install();
+    let state = ViewerState::new(route);
     provide_context(state);
+    let sim = SimulationState::provide();
 
     // Deep-linkable settings: ?method=, ?compare=, ?simulate=.
     if let Some(m) = query_param("method").as_deref().and_then(Method::from_key) {
@@ -98,11 +44,11 @@ pub fn App() -> impl IntoView {
         state.split.set(true);
     }
     if let Some(f) = query_param("simulate").and_then(|f| f.parse::<f64>().ok()).filter(|f| *f >= 1.0) {
-        state.simulate.set(Some(f));
+        sim.factor.set(Some(f));
     }
     // The ground truth exists only in the simulated mode.
     Effect::new(move |_| {
-        if state.simulate.get().is_none() {
+        if sim.factor.get().is_none() {
             for m in state.methods {
                 if m.get_untracked() == Method::Truth {
                     m.set(Method::Nearest);
@@ -110,10 +56,9 @@ pub fn App() -> impl IntoView {
             }
         }
     });
-    crate::simulation::run(state);
+    crate::simulation::run(state, sim);
     crate::bench::install(state);
-    crate::gpu_display::install_check();
-    let route = crate::route::install();
+    crate::display::gpu::install_check();
     let help = RwSignal::new(false);
     // `?study=URL` names the study the study page opens; the bundled demo otherwise.
     let study = query_param("study").filter(|s| !s.is_empty()).unwrap_or_else(|| DEMO_STUDY.to_string());
@@ -206,10 +151,10 @@ pub fn App() -> impl IntoView {
                 true
             }
             "1" => {
-                state.zoom.set(1.0 / ViewerState::device_pixel_ratio());
+                state.set_decode_scale(1.0);
                 true
             }
-            k => view_key(state, k),
+            k => state.view_key(k),
         };
         if handled {
             ev.prevent_default();

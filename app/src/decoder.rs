@@ -68,6 +68,7 @@ impl Method {
 }
 
 /// A finished (or partial) decode.
+#[derive(Clone)]
 pub struct Frame {
     pub image: Image,
     pub millis: f64,

@@ -2,10 +2,10 @@
 
 mod app;
 mod bench;
+mod browser;
 mod components;
 mod decoder;
 mod display;
-mod gpu_display;
 mod pool;
 mod protocol;
 mod scan;

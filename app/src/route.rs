@@ -44,8 +44,8 @@ impl Route {
             "/viewer" => Route::Viewer,
             "/study" => Route::Study,
             "/about" => Route::About,
-            "" if crate::app::query_param("study").is_some() => Route::Study,
-            "" if ["method", "compare", "simulate"].iter().any(|k| crate::app::query_param(k).is_some()) => Route::Viewer,
+            "" if crate::browser::query_param("study").is_some() => Route::Study,
+            "" if ["method", "compare", "simulate"].iter().any(|k| crate::browser::query_param(k).is_some()) => Route::Viewer,
             _ => Route::Home,
         }
     }

@@ -40,25 +40,43 @@ impl Simulation {
     }
 }
 
+/// The simulated mode's own state, shared through Leptos's context ([`SimulationState::new`]
+/// provides it): the factor chosen (`None`: the mode is off) and what it computed for the slice
+/// on screen. It reads the viewer's state; the viewer's state knows nothing of it.
+#[derive(Clone, Copy)]
+pub struct SimulationState {
+    pub factor: RwSignal<Option<f64>>,
+    pub result: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
+}
+
+impl SimulationState {
+    /// A new state (the mode off), provided to every component below the caller.
+    pub fn provide() -> Self {
+        let s = Self { factor: RwSignal::new(None), result: RwSignal::new_local(None) };
+        provide_context(s);
+        s
+    }
+}
+
 pub fn key(slice_key: &str, factor: f64) -> String {
     format!("{slice_key}@{factor}")
 }
 
-/// Keep `state.simulation` in step with the slice on screen and the chosen factor.
-pub fn run(state: ViewerState) {
+/// Keep `shared.result` in step with the slice on screen and the chosen factor.
+pub fn run(state: ViewerState, shared: SimulationState) {
     let lane = Rc::new(Lane::default());
     Effect::new(move |_| {
-        let factor = state.simulate.get();
+        let factor = shared.factor.get();
         let decoder = state.decoder.get();
         let current = state.current_slice();
         let generation = lane.begin();
         let (Some(factor), Some(decoder), Some((scan, index))) = (factor, decoder, current) else {
-            state.simulation.set(None);
+            shared.result.set(None);
             return;
         };
         let truth = Rc::new(scan.volume.slices[index].clone());
         let key = key(&scan.key(index), factor);
-        if state.simulation.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key)) {
+        if shared.result.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key)) {
             return;
         }
         let lane = lane.clone();
@@ -85,12 +103,12 @@ pub fn run(state: ViewerState) {
                     continue;
                 }
                 sim.pending = Some((m, 0.0));
-                state.simulation.set(Some(Rc::new(sim.clone())));
+                shared.result.set(Some(Rc::new(sim.clone())));
                 let lr_key = format!("{key}/lr");
                 let recon = decoder
                     .reconstruct(&lane, generation, &lr_key, &lr, &grid, m, |done| {
                         if !lane.stale(generation) {
-                            state.simulation.update(|s| {
+                            shared.result.update(|s| {
                                 if let Some(s) = s.as_mut() {
                                     Rc::make_mut(s).pending = Some((m, done));
                                 }
@@ -117,7 +135,7 @@ pub fn run(state: ViewerState) {
                 sim.scores.push((m, score));
             }
             sim.pending = None;
-            state.simulation.set(Some(Rc::new(sim)));
+            shared.result.set(Some(Rc::new(sim)));
         });
     });
 }

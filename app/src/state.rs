@@ -2,11 +2,15 @@
 
 use crate::decoder::{Decoder, Method};
 use crate::display::Window;
+use crate::route::Route;
 use crate::scan::Scan;
-use crate::simulation::Simulation;
 use coordsr::view::View;
 use leptos::prelude::*;
 use std::rc::Rc;
+
+/// The zoom range every control keeps to.
+pub const ZOOM_MIN: f64 = 0.25;
+pub const ZOOM_MAX: f64 = 16.0;
 
 #[derive(Clone, Copy)]
 pub struct ViewerState {
@@ -23,12 +27,11 @@ pub struct ViewerState {
     pub methods: [RwSignal<Method>; 2],
     /// Side-by-side: the right pane is shown, with zoom, pan and window shared.
     pub split: RwSignal<bool>,
-    /// Simulated low-res mode: the slice is degraded by this factor (k-space truncation) and
-    /// every method reconstructs it on the original grid, scored against the slice.
-    pub simulate: RwSignal<Option<f64>>,
-    pub simulation: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
-    /// Reader-study mode: method names are hidden everywhere until the study is complete.
-    pub blinded: RwSignal<bool>,
+    /// The page on screen: modes follow from it ([`ViewerState::blinded`]), never from which
+    /// page was mounted last.
+    pub route: ReadSignal<Route>,
+    /// The reader on the study page has finished (its methods may be named).
+    pub study_done: RwSignal<bool>,
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
     /// Size of one pane in CSS pixels (both panes have the same).
     pub viewport: RwSignal<(f64, f64)>,
@@ -50,10 +53,52 @@ pub struct Status {
     pub done: f64,
     pub method: String,
     pub note: String,
+    /// What the pane's decode is of ([`shows`]): both panes of a blinded study reveal their
+    /// frames together, once both have finished the same slice and view.
+    pub of: String,
+}
+
+/// What a frame shows: a slice (its key) in a view.
+pub fn shows(key: &str, view: &View) -> String {
+    format!("{key} {view:?}")
 }
 
 impl ViewerState {
-    pub fn new() -> Self {
+    /// Reader-study mode: on the study page until the reader is done, method names are hidden
+    /// everywhere and both sides show together.
+    pub fn blinded(&self) -> bool {
+        self.route.get() == Route::Study && !self.study_done.get()
+    }
+
+    pub fn blinded_untracked(&self) -> bool {
+        self.route.get_untracked() == Route::Study && !self.study_done.get_untracked()
+    }
+
+    /// Whether both panes have finished decoding what is on screen now (the same slice and
+    /// view): in a blinded study, the moment both frames appear and the case can be scored.
+    pub fn both_final(&self) -> bool {
+        let Some((scan, i)) = self.current_slice() else { return false };
+        let now = shows(&scan.key(i), &self.view());
+        self.status.with(|s| s.iter().all(|p| !p.busy && p.of == now))
+    }
+
+    /// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
+    pub fn view_key(self, key: &str) -> bool {
+        match key {
+            "+" | "=" => self.set_zoom(self.zoom.get_untracked() * 1.25),
+            "-" => self.set_zoom(self.zoom.get_untracked() / 1.25),
+            "f" | "F" => self.fit(),
+            "a" | "A" => {
+                if let Some((scan, i)) = self.current_slice_untracked() {
+                    self.window.set(Window::auto(&scan.volume.slices[i]));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn new(route: ReadSignal<Route>) -> Self {
         Self {
             scan: RwSignal::new_local(None),
             slice: RwSignal::new(0),
@@ -63,9 +108,8 @@ impl ViewerState {
             colormap: RwSignal::new(0),
             methods: [RwSignal::new(Method::Coord), RwSignal::new(Method::Conv)],
             split: RwSignal::new(false),
-            simulate: RwSignal::new(None),
-            simulation: RwSignal::new_local(None),
-            blinded: RwSignal::new(false),
+            route,
+            study_done: RwSignal::new(false),
             decoder: RwSignal::new_local(None),
             viewport: RwSignal::new((800.0, 600.0)),
             backend: RwSignal::new(String::new()),
@@ -79,6 +123,22 @@ impl ViewerState {
         web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0)
     }
 
+    /// Set the zoom (CSS pixels per slice pixel), kept within [`ZOOM_MIN`]..[`ZOOM_MAX`]: every
+    /// control goes through here.
+    pub fn set_zoom(&self, zoom: f64) {
+        self.zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
+    }
+
+    /// The decode scale: backing-store pixels per slice pixel (zoom × devicePixelRatio), what
+    /// the decoder is asked for and what a study file states.
+    pub fn decode_scale(&self) -> f64 {
+        self.zoom.get() * Self::device_pixel_ratio()
+    }
+
+    pub fn set_decode_scale(&self, scale: f64) {
+        self.set_zoom(scale / Self::device_pixel_ratio());
+    }
+
     /// The decode view: the viewport's backing store (CSS size × devicePixelRatio).
     pub fn view(&self) -> View {
         let dpr = Self::device_pixel_ratio();
@@ -87,7 +147,7 @@ impl ViewerState {
             width: (w * dpr).round().max(1.0) as usize,
             height: (h * dpr).round().max(1.0) as usize,
             center: self.center.get(),
-            zoom: self.zoom.get() * dpr,
+            zoom: self.decode_scale(),
         }
     }
 

@@ -18,13 +18,22 @@ pub struct Draft {
     pub case: String,
     /// "Compared to the left image, the right image is …", per question id.
     pub scores: BTreeMap<String, i8>,
-    /// When the case was first shown (ms since the epoch): time taken runs from here.
+    /// When the case was first shown, both sides finished (ms since the epoch; 0 while it is
+    /// being prepared): time taken runs from here.
     pub shown_at: f64,
 }
+
+/// The layout of [`Stored`]: raised when it changes, so an older page never misreads a newer
+/// object (it refuses it, saying why) and a newer page knows what it reads.
+const STORED_VERSION: u32 = 1;
 
 /// What browser storage holds for one (study, reader).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct Stored {
+    /// [`STORED_VERSION`] when written; absent (0) in objects from before versions, which had
+    /// this same layout.
+    #[serde(default)]
+    version: u32,
     export: Export,
     /// Unfinished cases, the one on screen included (a reader may go back with a case half done).
     drafts: BTreeMap<String, Draft>,
@@ -65,6 +74,26 @@ fn storage_key(study: &str, reader: &str) -> String {
     format!("coordsr-study/{study}/{reader}")
 }
 
+/// What storage holds for `reader` on `def`, checked: a version this page knows, and answers
+/// that belong to this study and reader and fit its cases and questions. Anything else is
+/// refused with the reason, never half read.
+fn load(def: &StudyDef, reader: &str) -> Result<Option<Stored>, String> {
+    let Some(text) = storage()?.get_item(&storage_key(&def.id, reader)).map_err(|_| "local storage could not be read".to_string())? else {
+        return Ok(None);
+    };
+    let unusable = |why: String| format!("the answers stored in this browser for {reader} cannot be used ({why}); they are left untouched");
+    let stored: Stored = serde_json::from_str(&text).map_err(|e| unusable(e.to_string()))?;
+    if stored.version > STORED_VERSION {
+        return Err(unusable(format!("written by a newer version of this page (storage version {}, this page reads up to {STORED_VERSION})", stored.version)));
+    }
+    stored.export.validate().map_err(&unusable)?;
+    stored.export.check_against(def).map_err(&unusable)?;
+    if stored.export.reader != reader {
+        return Err(unusable(format!("they are {}'s", stored.export.reader)));
+    }
+    Ok(Some(stored))
+}
+
 impl Session {
     /// Start or resume `reader` on `def`: answers already in storage are kept and reading goes
     /// on at the first unanswered case.
@@ -73,12 +102,7 @@ impl Session {
         if reader.is_empty() {
             return Err("enter a reader ID".into());
         }
-        let stored = storage()?
-            .get_item(&storage_key(&def.id, reader))
-            .map_err(|_| "local storage could not be read".to_string())?
-            .map(|s| serde_json::from_str::<Stored>(&s).map_err(|e| format!("stored answers of {reader} are unreadable ({e}); export them from the browser's storage before going on")))
-            .transpose()?;
-        let (export, parked) = match stored {
+        let (export, parked) = match load(&def, reader)? {
             Some(s) => (s.export, s.drafts),
             None => (Export::new(&def, reader, &iso_now(), Vec::new()), BTreeMap::new()),
         };
@@ -113,7 +137,19 @@ impl Session {
             return d;
         }
         let scores = self.answered(&case).map(|a| a.scores_right_vs_left.clone()).unwrap_or_default();
-        Draft { case, scores, shown_at: now_ms() }
+        Draft { case, scores, shown_at: 0.0 }
+    }
+
+    /// Both sides of the case on screen are showing: its time starts now (once).
+    pub fn mark_shown(&mut self) {
+        if self.draft.shown_at == 0.0 {
+            self.draft.shown_at = now_ms();
+        }
+    }
+
+    /// Milliseconds since the case on screen was first shown.
+    pub fn viewing_millis(&self) -> f64 {
+        if self.draft.shown_at == 0.0 { 0.0 } else { now_ms() - self.draft.shown_at }
     }
 
     /// Leave the case on screen, keeping its scores if they are not an answer already.
@@ -125,17 +161,33 @@ impl Session {
         }
     }
 
-    /// Write everything to browser storage (answers and the draft).
-    pub fn save(&self) -> Result<(), String> {
+    /// Write everything to browser storage (answers and the draft), merged with what is there:
+    /// the same reader in another tab may have answered other cases since this one read it. Per
+    /// case the later answer wins; nothing either tab recorded is lost, and this session takes
+    /// the other tab's answers too.
+    pub fn save(&mut self) -> Result<(), String> {
+        if let Ok(Some(theirs)) = load(&self.def, &self.reader) {
+            for a in theirs.export.answers {
+                let newer = self.answered(&a.case).is_none_or(|mine| a.answered_at > mine.answered_at);
+                if newer {
+                    self.export.record(a);
+                }
+            }
+            for (case, d) in theirs.drafts {
+                if case != self.draft.case && self.answered(&case).is_none() {
+                    self.parked.entry(case).or_insert(d);
+                }
+            }
+        }
         let mut drafts = self.parked.clone();
         if !self.draft.case.is_empty() {
             drafts.insert(self.draft.case.clone(), self.draft.clone());
         }
-        let stored = Stored { export: self.export.clone(), drafts };
+        let stored = Stored { version: STORED_VERSION, export: self.export.clone(), drafts };
         let json = serde_json::to_string(&stored).map_err(|e| e.to_string())?;
         storage()?
             .set_item(&storage_key(&self.def.id, &self.reader), &json)
-            .map_err(|_| "local storage refused the answers (full or disabled): export now to keep them".to_string())
+            .map_err(|_| "local storage refused the answers (full or disabled): keep them with \"export answers so far\" below".to_string())
     }
 
     /// Score question `q` of the case on screen and store it at once.

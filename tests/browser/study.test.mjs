@@ -19,8 +19,14 @@ async function caseNumber(page) {
   return Number(t.match(/case (\d+) of/)[1]);
 }
 
+/** Wait until both sides show their final images: the questions open then. */
+async function ready(page) {
+  await page.waitForFunction(() => document.querySelector('[data-testid=preparing]')?.hidden === true, null, { polling: 50 });
+}
+
 /** Score the current case with `keys` (one per question), then Enter. */
 async function answer(page, keys) {
+  await ready(page);
   for (const k of keys) await page.keyboard.press(k);
   await page.keyboard.press('Enter');
 }
@@ -68,11 +74,33 @@ test('reader study', { timeout: 600_000 }, async () => {
     assert.equal(await page.textContent('[data-testid=pane-label-0]'), 'left');
     assert.equal(await page.textContent('[data-testid=pane-label-1]'), 'right');
     assert.equal(await page.$('[data-testid=method]'), null);
-    const status = await page.textContent('[data-testid=status]');
-    assert.doesNotMatch(status, /coord|conv/);
+    // Nothing is scorable, and nothing is said per side, before both sides are final: the
+    // coord side decodes per view while conv is often cached, so which side finishes first (or
+    // how far along it is) would tell which method it is.
+    const preparing = await page.evaluate(() => ({
+      note: !document.querySelector('[data-testid=preparing]').hidden,
+      disabled: [...document.querySelectorAll('.likert')].every((b) => b.disabled),
+      status: document.querySelector('[data-testid=status]').textContent,
+    }));
+    assert.ok(preparing.note && preparing.disabled, `case 1 scorable while preparing: ${JSON.stringify(preparing)}`);
+    assert.match(preparing.status, /preparing both sides/);
+    assert.doesNotMatch(preparing.status, /left|right|decoding…|decoded in|%/);
+    await page.keyboard.press('5');
+    assert.equal(await page.$('.likert.chosen'), null, 'a key scored a case still being prepared');
+    const statuses = new Set();
+    const watch = setInterval(() => page.textContent('[data-testid=status]').then((t) => statuses.add(t), () => {}), 50);
+    await ready(page);
+    clearInterval(watch);
+    for (const t of statuses) assert.doesNotMatch(t, /coord|conv|left|right|decoding…|decoded in|%/, t);
+    // Both sides appear together.
+    const shown = await page.evaluate(() => window.coordsrFrames.map((f) => f.shownAt));
+    assert.equal(shown.length, 2);
+    assert.ok(Math.abs(shown[0] - shown[1]) < 50, `sides shown ${Math.abs(shown[0] - shown[1]).toFixed(0)} ms apart`);
+    assert.match(await page.textContent('[data-testid=status]'), /both sides ready/);
     const r1 = (i) => [['5', '4', '3'], ['1', '2', '3'], ['4', '4', '5']][i % 3];
     for (let i = 0; i < 3; i++) await answer(page, r1(i));
     assert.equal(await caseNumber(page), 4);
+    await ready(page);
     await page.keyboard.press('2');
     await page.screenshot({ path: path.join(shots, 'study-reading.png') });
     await page.reload();
@@ -80,6 +108,7 @@ test('reader study', { timeout: 600_000 }, async () => {
     await page.click('[data-testid=start]');
     await page.waitForSelector('[data-testid=questions]');
     assert.equal(await caseNumber(page), 4, 'resumes at the first unanswered case');
+    await ready(page);
     assert.match(await page.textContent('[data-testid=case-number]'), /3 answered/);
     // The score given before the reload is still there.
     const kept = await page.$eval('.study-question[data-question=noise] .likert.chosen', (b) => b.dataset.value);
@@ -87,6 +116,7 @@ test('reader study', { timeout: 600_000 }, async () => {
     // Going back shows the earlier answer and lets it change; Enter returns to case 4.
     await page.keyboard.press('Backspace');
     assert.equal(await caseNumber(page), 3);
+    await ready(page);
     await answer(page, r1(2));
     assert.equal(await caseNumber(page), 4);
     for (let i = 3; i < def.cases.length; i++) {
@@ -171,6 +201,70 @@ test('reader study', { timeout: 600_000 }, async () => {
 
     // Everything stayed on our origin.
     assert.deepEqual(requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('blob:') && !u.startsWith('data:')), []);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+test('reader study: two tabs, stored versions, a full storage', { timeout: 600_000 }, async () => {
+  const server = await serve();
+  const browser = await launch(false);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coordsr-study-tabs-'));
+  try {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, acceptDownloads: true });
+    context.setDefaultTimeout(300_000);
+    const url = `${server.origin}/?backend=cpu&study=${STUDY}`;
+    const key = `coordsr-study/${def.id}/tabs`;
+    const stored = (page) => page.evaluate((k) => JSON.parse(localStorage.getItem(k)), key);
+    const open = async (reader) => {
+      const page = await context.newPage();
+      await page.goto(url);
+      await page.fill('[data-testid=reader-id]', reader);
+      await page.click('[data-testid=start]');
+      return page;
+    };
+    // The same reader in two tabs, both on case 1.
+    const a = await open('tabs');
+    await a.waitForSelector('[data-testid=questions]');
+    const b = await open('tabs');
+    await b.waitForSelector('[data-testid=questions]');
+    await answer(a, ['5', '5', '5']);
+    assert.equal((await stored(a)).export.answers.length, 1);
+    assert.equal((await stored(a)).version, 1, 'the stored object carries its version');
+    // The other tab never saw that answer; a score given there must not erase it.
+    await ready(b);
+    await b.keyboard.press('1');
+    const merged = await stored(b);
+    assert.equal(merged.export.answers.length, 1, 'an answer of the other tab was lost');
+    assert.match(await b.textContent('[data-testid=case-number]'), /1 answered/);
+
+    // Export is reachable while reading: every answer so far.
+    const file = await download(a, 'export-draft', tmp);
+    const exported = JSON.parse(fs.readFileSync(file, 'utf8'));
+    assert.equal(exported.study, def.id);
+    assert.equal(exported.answers.length, 1);
+
+    // Storage full: the message says how to keep the answers, and that way works.
+    await ready(a);
+    await a.evaluate(() => {
+      Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); };
+    });
+    await a.keyboard.press('3');
+    await a.waitForSelector('[data-testid=study-error]:not([hidden])');
+    assert.match(await a.textContent('[data-testid=study-error]'), /export answers so far/);
+    await download(a, 'export-draft', tmp);
+
+    // An object written by a newer version of the page is refused with the reason, not misread,
+    // and left as it was.
+    const c = await context.newPage();
+    await c.goto(url);
+    await c.evaluate(([k, v]) => localStorage.setItem(k, JSON.stringify({ ...v, version: 99 })), [`coordsr-study/${def.id}/later`, merged]);
+    await c.fill('[data-testid=reader-id]', 'later');
+    await c.click('[data-testid=start]');
+    await c.waitForSelector('[data-testid=study-error]:not([hidden])');
+    assert.match(await c.textContent('[data-testid=study-error]'), /newer version of this page/);
+    assert.equal(await c.evaluate((k) => JSON.parse(localStorage.getItem(k)).version, `coordsr-study/${def.id}/later`), 99);
   } finally {
     await browser.close();
     await server.close();

@@ -2,17 +2,18 @@
 
 use crate::components::method_diagram::MethodDiagram;
 use crate::components::pane::Pane;
-use crate::components::toolbar::{ZOOM_MAX, ZOOM_MIN};
+use crate::simulation::SimulationState;
+use crate::components::zoom_slider::ZoomSlider;
 use crate::state::ViewerState;
 use leptos::prelude::*;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    let sim = expect_context::<SimulationState>();
     // The strip shows one pane of the learned decoder, whatever the viewer was comparing.
     state.split.set(false);
-    state.simulate.set(None);
-    state.blinded.set(false);
+    sim.factor.set(None);
     let ready = move || state.decoder.with(|d| d.is_some()) && state.scan.with(|s| s.is_some());
     view! {
         <div class="page home" data-testid="page-home">
@@ -34,12 +35,7 @@ pub fn HomePage() -> impl IntoView {
                     format!("Loading the model and the sample scan… {}", state.backend.get())
                 }}</p>
                 <progress data-testid="home-progress" hidden=ready></progress>
-                <label>"zoom "
-                    <input type="range" min=ZOOM_MIN.log2() max=ZOOM_MAX.log2() step="0.01" data-testid="home-zoom"
-                        prop:value=move || state.zoom.get().log2().to_string()
-                        on:input=move |ev| state.zoom.set(2f64.powf(event_target_value(&ev).parse().unwrap_or(0.0)).clamp(ZOOM_MIN, ZOOM_MAX)) />
-                    <span class="value">{move || format!("{:.2}×", state.zoom.get())}</span>
-                </label>
+                <ZoomSlider testid="home-zoom" />
                 " "<a href="#/viewer">"open the full viewer →"</a>
                 <div class="strip"><Pane index=0 /></div>
             </section>

@@ -1,6 +1,7 @@
 //! The method picker of one pane.
 
 use crate::decoder::Method;
+use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use leptos::prelude::*;
 
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 #[component]
 pub fn MethodSelect(index: usize) -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    let sim = expect_context::<SimulationState>();
     let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
     let signal = state.methods[index];
     view! {
@@ -17,7 +19,7 @@ pub fn MethodSelect(index: usize) -> impl IntoView {
         }>
             {Method::ALL.into_iter().map(|m| view! {
                 <option value=m.key() selected=move || signal.get() == m
-                    disabled=move || !available(m) || (m == Method::Truth && state.simulate.get().is_none())>{m.label()}</option>
+                    disabled=move || !available(m) || (m == Method::Truth && sim.factor.get().is_none())>{m.label()}</option>
             }).collect_view()}
         </select>
     }

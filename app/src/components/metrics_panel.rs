@@ -1,23 +1,23 @@
 //! The live scores of the simulated low-res mode: every method against the slice on screen.
 
 use crate::decoder::Method;
-use crate::state::ViewerState;
+use crate::simulation::SimulationState;
 use leptos::prelude::*;
 
 #[component]
 pub fn MetricsPanel() -> impl IntoView {
-    let state = expect_context::<ViewerState>();
+    let sim = expect_context::<SimulationState>();
     view! {
-        <div class="metrics" data-testid="metrics" hidden=move || state.simulate.get().is_none()>
-            {move || state.simulation.get().map(|sim| {
+        <div class="metrics" data-testid="metrics" hidden=move || sim.factor.get().is_none()>
+            {move || sim.result.get().map(|result| {
                 let rows = Method::RECONSTRUCTIONS.into_iter().filter_map(|m| {
-                    let score = sim.scores.iter().find(|(k, _)| *k == m).map(|(_, s)| s.clone());
-                    let pending = sim.pending.filter(|p| p.0 == m);
+                    let score = result.scores.iter().find(|(k, _)| *k == m).map(|(_, s)| s.clone());
+                    let pending = result.pending.filter(|p| p.0 == m);
                     let cells = match (score, pending) {
                         (Some(Ok(s)), _) => [format!("{:.2}", s.psnr), format!("{:.4}", s.ssim), format!("{:.4}", s.vif)],
                         (Some(Err(e)), _) => [e, String::new(), String::new()],
                         (None, Some((_, done))) => [format!("running… {:.0} %", 100.0 * done), String::new(), String::new()],
-                        (None, None) if sim.pending.is_some() => ["waiting".into(), String::new(), String::new()],
+                        (None, None) if result.pending.is_some() => ["waiting".into(), String::new(), String::new()],
                         (None, None) => return None,
                     };
                     Some(view! {
@@ -30,7 +30,7 @@ pub fn MetricsPanel() -> impl IntoView {
                 view! {
                     <p class="caption">{format!(
                             "slice degraded {}× (k-space truncation, {}×{} → {}×{}), reconstructed on the original grid; PSNR and SSIM over the slice's range",
-                            sim.factor, sim.lr_size.0, sim.lr_size.1, sim.truth.width, sim.truth.height
+                            result.factor, result.lr_size.0, result.lr_size.1, result.truth.width, result.truth.height
                     )}</p>
                     <table>
                         <thead><tr><th>"method"</th><th>"PSNR (dB)"</th><th>"SSIM"</th><th>"VIF"</th></tr></thead>

@@ -15,3 +15,4 @@ pub mod study_questions;
 pub mod study_summary;
 pub mod toolbar;
 pub mod viewer_page;
+pub mod zoom_slider;

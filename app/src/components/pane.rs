@@ -3,6 +3,7 @@
 
 use crate::decoder::{Frame, Lane};
 use crate::display::Screen;
+use crate::simulation::SimulationState;
 use crate::state::{Status, ViewerState};
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -33,6 +34,8 @@ fn publish(pane: usize, frame: &Frame, view: &View, slice: usize, method: &str, 
     set("method", method.into());
     set("simulate", simulate.map_or(JsValue::NULL, JsValue::from));
     set("millis", frame.millis.into());
+    // When it was put on screen (ms, page clock): a blinded study shows both sides together.
+    set("shownAt", crate::decoder::now().into());
     set("data", js_sys::Float32Array::from(&frame.image.data[..]).into());
     let frames = js_sys::Reflect::get(&w, &JsValue::from_str("coordsrFrames"))
         .ok()
@@ -50,8 +53,12 @@ fn publish(pane: usize, frame: &Frame, view: &View, slice: usize, method: &str, 
 #[component]
 pub fn Pane(index: usize) -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    let sim = expect_context::<SimulationState>();
     let canvas = NodeRef::<Canvas>::new();
     let last: Rc<RefCell<Option<coordsr::image::Image>>> = Rc::new(RefCell::new(None));
+    // A blinded study's finished frame, held until the other pane has finished too (the faster
+    // side must not show first: that would tell which method it is).
+    let held: Rc<RefCell<Option<(Frame, View, usize, &'static str)>>> = Rc::new(RefCell::new(None));
     let screen: Rc<RefCell<Option<Screen>>> = Rc::new(RefCell::new(None));
     let lane = Rc::new(Lane::default());
     let visible = move || index == 0 || state.split.get();
@@ -84,6 +91,7 @@ pub fn Pane(index: usize) -> impl IntoView {
     {
         let last = last.clone();
         let screen = screen.clone();
+        let held = held.clone();
         Effect::new(move |_| {
             if !visible() {
                 lane.begin();
@@ -92,20 +100,23 @@ pub fn Pane(index: usize) -> impl IntoView {
             let (Some((scan, slice_index)), Some(decoder)) = (state.current_slice(), state.decoder.get()) else { return };
             let view = state.view();
             let method = state.methods[index].get();
-            let simulate = state.simulate.get();
-            let simulation = simulate.and_then(|_| state.simulation.get());
+            let simulate = sim.factor.get();
+            let simulation = simulate.and_then(|_| sim.result.get());
             let Some(c) = canvas.get_untracked() else { return };
             let slice = scan.volume.slices[slice_index].clone();
             let key = scan.key(slice_index);
             let generation = lane.begin();
             let last = last.clone();
             let screen = screen.clone();
+            let held = held.clone();
             let lane = lane.clone();
+            let blinded = state.blinded_untracked();
+            held.borrow_mut().take();
             spawn_local(async move {
                 if screen.borrow().is_none() {
                     // The WGSL display is opt-in (`?display=webgpu`) until it can be verified here: headless
                     // Chromium's screenshots do not capture WebGPU canvases, not even a plain clear.
-                    let webgpu_display = decoder.tier_is_gpu() && crate::app::query_param("display").as_deref() == Some("webgpu");
+                    let webgpu_display = decoder.tier_is_gpu() && crate::browser::query_param("display").as_deref() == Some("webgpu");
                     let (s, warning) = Screen::new(c.clone(), webgpu_display).await;
                     if warning.is_some() {
                         state.error.set(warning);
@@ -142,6 +153,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                         } else {
                             format!("reconstructing with {} (showing the reference meanwhile)", method.label())
                         },
+                        of: crate::state::shows(&key, &view),
                     });
                     if image.is_some() {
                         publish(index, &frame, &view, slice_index, method.key(), Some(factor));
@@ -149,17 +161,29 @@ pub fn Pane(index: usize) -> impl IntoView {
                     return;
                 }
                 set_status(Status { output: (view.width, view.height), busy: true, method: method.key().into(), ..Default::default() });
-                // A learned method's first progress frame is the bicubic preview.
+                // A learned method's first progress frame is the bicubic preview. Blinded, only
+                // that: refined blocks arriving on one side would show which side is slower.
                 let progress = |f: &Frame| {
-                    draw(f);
-                    state.status.update(|s| s[index].done = f.done);
+                    if !blinded || f.done == 0.0 {
+                        draw(f);
+                    }
+                    if !blinded {
+                        state.status.update(|s| s[index].done = f.done);
+                    }
                 };
                 let frame = decoder.decode(&lane, generation, &key, &slice, &view, method, progress).await;
                 if let Some(f) = frame {
-                    draw(&f);
-                    match &f.failed {
-                        Some(why) => state.error.set(Some(why.clone())),
-                        None => publish(index, &f, &view, slice_index, method.key(), None),
+                    if let Some(why) = &f.failed {
+                        state.error.set(Some(why.clone()));
+                    }
+                    if blinded {
+                        // Shown by the effect below, with the other side's.
+                        *held.borrow_mut() = Some((f.clone(), view, slice_index, method.key()));
+                    } else {
+                        draw(&f);
+                        if f.failed.is_none() {
+                            publish(index, &f, &view, slice_index, method.key(), None);
+                        }
                     }
                     set_status(Status {
                         output: (view.width, view.height),
@@ -173,9 +197,30 @@ pub fn Pane(index: usize) -> impl IntoView {
                             view.zoom,
                             screen.borrow().as_ref().map_or("", |s| s.kind())
                         ),
+                        of: crate::state::shows(&key, &view),
                     });
                 }
             });
+        });
+    }
+
+    // Blinded: both sides' finished frames appear in the same task, once both are finished.
+    {
+        let last = last.clone();
+        let screen = screen.clone();
+        let held = held.clone();
+        Effect::new(move |_| {
+            if !state.blinded() || !state.both_final() {
+                return;
+            }
+            let Some((f, view, slice, method)) = held.borrow_mut().take() else { return };
+            if let Some(s) = screen.borrow_mut().as_mut() {
+                s.show(&f.image, state.window.get_untracked(), state.colormap.get_untracked());
+            }
+            if f.failed.is_none() {
+                publish(index, &f, &view, slice, method, None);
+            }
+            *last.borrow_mut() = Some(f.image);
         });
     }
 
@@ -243,15 +288,15 @@ pub fn Pane(index: usize) -> impl IntoView {
             zoom: state.zoom.get_untracked(),
         };
         let z = view.zoom_about(factor, u, v);
-        let zoom = z.zoom.clamp(super::toolbar::ZOOM_MIN, super::toolbar::ZOOM_MAX);
+        let zoom = z.zoom.clamp(crate::state::ZOOM_MIN, crate::state::ZOOM_MAX);
         let z = if zoom == z.zoom { z } else { view.zoom_about(zoom / view.zoom, u, v) };
-        state.zoom.set(z.zoom);
+        state.set_zoom(z.zoom);
         state.center.set(z.center);
     };
 
     view! {
         <div class="pane" hidden=move || !visible()>
-        <span class="pane-label" data-testid=format!("pane-label-{index}")>{move || pane_label(state, index)}</span>
+        <span class="pane-label" data-testid=format!("pane-label-{index}")>{move || pane_label(state, sim, index)}</span>
         <canvas
             node_ref=canvas
             class="viewport"
@@ -267,12 +312,12 @@ pub fn Pane(index: usize) -> impl IntoView {
 }
 
 /// What a pane shows, named unless a reader study hides it.
-fn pane_label(state: ViewerState, index: usize) -> String {
-    if state.blinded.get() {
+fn pane_label(state: ViewerState, sim: SimulationState, index: usize) -> String {
+    if state.blinded() {
         return if index == 0 { "left".into() } else { "right".into() };
     }
     let m = state.methods[index].get();
-    match state.simulate.get() {
+    match sim.factor.get() {
         Some(f) if m != crate::decoder::Method::Truth => format!("{} · from {f}× low-res", m.label()),
         _ => m.label().to_string(),
     }

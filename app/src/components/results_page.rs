@@ -107,7 +107,7 @@ fn tables(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
 pub fn ResultsPage() -> impl IntoView {
     let rows: RwSignal<Option<Result<Vec<Row>, String>>> = RwSignal::new(None);
     spawn_local(async move {
-        let read = crate::app::fetch_bytes(RESULTS_CSV)
+        let read = crate::browser::fetch_bytes(RESULTS_CSV)
             .await
             .and_then(|b| String::from_utf8(b).map_err(|_| format!("{RESULTS_CSV}: not text")))
             .and_then(|t| read_csv(&t).map_err(|e| format!("{RESULTS_CSV}: {e}")));

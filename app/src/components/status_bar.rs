@@ -21,8 +21,13 @@ pub fn StatusBar() -> impl IntoView {
         let backend = state.backend.get();
         let backend = if backend.is_empty() { "starting…".to_string() } else { backend };
         let s = state.status.get();
-        if state.blinded.get() {
-            format!("{backend} · left: {} · right: {}", describe(&s[0], false), describe(&s[1], false))
+        if state.blinded() {
+            // Nothing per side: which side decodes slower would tell which method it is.
+            if state.both_final() {
+                format!("{backend} · both sides ready · {}×{} px each", s[0].output.0, s[0].output.1)
+            } else {
+                format!("{backend} · preparing both sides…")
+            }
         } else if state.split.get() {
             format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
         } else {

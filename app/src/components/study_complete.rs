@@ -4,23 +4,6 @@
 use crate::study::Session;
 use crate::components::study_summary::StudySummary;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-
-/// Hand `text` to the browser as a download named `name` (a blob URL: nothing leaves the page).
-fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let bag = web_sys::BlobPropertyBag::new();
-    bag.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &bag).map_err(|_| "could not make the file")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not make the file")?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
-    let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(|_| "no link")?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(name);
-    a.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
-}
 
 #[component]
 pub fn StudyComplete(session: RwSignal<Option<Session>, LocalStorage>) -> impl IntoView {
@@ -31,9 +14,9 @@ pub fn StudyComplete(session: RwSignal<Option<Session>, LocalStorage>) -> impl I
     let save = move |csv: bool| {
         let Some(e) = export() else { return };
         let result = if csv {
-            download(&format!("{}.csv", file_stem()), "text/csv", &e.to_csv())
+            crate::browser::download(&format!("{}.csv", file_stem()), "text/csv", &e.to_csv())
         } else {
-            download(&format!("{}.json", file_stem()), "application/json", &e.to_json())
+            crate::browser::download(&format!("{}.json", file_stem()), "application/json", &e.to_json())
         };
         message.set(result.err());
     };

@@ -11,6 +11,7 @@ use crate::components::toolbar::Toolbar;
 use crate::decoder::Method;
 use crate::display::Window;
 use crate::scan::Scan;
+use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use crate::study::Session;
 use coordsr::study::StudyDef;
@@ -38,7 +39,7 @@ fn resolve(relative: &str, base: &str) -> Result<String, String> {
 }
 
 /// Show the case on screen: its scan, slice, zoom, centre, window, and the reader's sides.
-async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<HashMap<String, Scan>>>) -> Result<(), String> {
+async fn show_case(state: ViewerState, sim: SimulationState, session: &Session, scans: Rc<RefCell<HashMap<String, Scan>>>) -> Result<(), String> {
     let Some(case_id) = session.case_id() else { return Ok(()) };
     let case = session.def.case(case_id).ok_or("unknown case")?.clone();
     let url = resolve(&case.scan, &session.url)?;
@@ -46,7 +47,7 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
     let scan = match cached {
         Some(s) => s,
         None => {
-            let bytes = crate::app::fetch_bytes(&url).await?;
+            let bytes = crate::browser::fetch_bytes(&url).await?;
             let name = url.rsplit('/').next().unwrap_or(&url).to_string();
             let serial = scans.borrow().len() as u64 + 1000;
             let s = state.read(vec![(name, bytes)], serial).await?;
@@ -63,14 +64,14 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
     let [left, right] = session.def.sides(&session.reader, case_id);
     let method = |m: &str| Method::from_key(m).ok_or_else(|| format!("study method \"{m}\" is not one the viewer has"));
     let (left, right) = (method(left)?, method(right)?);
-    state.simulate.set(None);
+    sim.factor.set(None);
     state.split.set(true);
     state.methods[0].set(left);
     state.methods[1].set(right);
     state.show(scan);
     state.slice.set(slice);
     // The study's scale is the decode scale: CSS zoom × devicePixelRatio.
-    state.zoom.set(case.zoom / ViewerState::device_pixel_ratio());
+    state.set_decode_scale(case.zoom);
     state.center.set(case.center.unwrap_or([(image.width as f64 - 1.0) / 2.0, (image.height as f64 - 1.0) / 2.0]));
     state.window.set(match case.window {
         Some([center, width]) => Window { center: center as f32, width: width as f32 },
@@ -82,8 +83,7 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
 #[component]
 pub fn StudyPage(url: String) -> impl IntoView {
     let state = expect_context::<ViewerState>();
-    // Blinded from the first frame: nothing may show a method name before the study is complete.
-    state.blinded.set(true);
+    let sim = expect_context::<SimulationState>();
     let phase = RwSignal::new(Phase::Loading);
     let def: RwSignal<Option<Rc<StudyDef>>, LocalStorage> = RwSignal::new_local(None);
     let session: RwSignal<Option<Session>, LocalStorage> = RwSignal::new_local(None);
@@ -94,7 +94,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
     {
         let url = url.clone();
         spawn_local(async move {
-            let loaded = crate::app::fetch_bytes(&url).await.and_then(|b| StudyDef::parse(&url, &b));
+            let loaded = crate::browser::fetch_bytes(&url).await.and_then(|b| StudyDef::parse(&url, &b));
             match loaded {
                 Ok(d) => {
                     def.set(Some(Rc::new(d)));
@@ -110,11 +110,16 @@ pub fn StudyPage(url: String) -> impl IntoView {
 
     // The case on screen follows the session's position.
     let case_key = Memo::new(move |_| session.with(|s| s.as_ref().and_then(|s| s.case_id().map(String::from))));
+    // The case whose view is on screen: until the next one is shown, the panes still show the
+    // last, and nothing may be scored against them.
+    let shown_case = RwSignal::new(None::<String>);
+    let ready = Signal::derive(move || shown_case.get().is_some() && shown_case.get() == case_key.get() && state.both_final());
     Effect::new(move |_| {
-        let _ = case_key.get();
+        let case = case_key.get();
+        shown_case.set(None);
         let Some(s) = session.get_untracked() else { return };
         if s.complete() {
-            state.blinded.set(false);
+            state.study_done.set(true);
             phase.set(Phase::Complete);
             return;
         }
@@ -123,10 +128,22 @@ pub fn StudyPage(url: String) -> impl IntoView {
         }
         let scans = scans.clone();
         spawn_local(async move {
-            if let Err(e) = show_case(state, &s, scans).await {
-                message.set(Some(e));
+            match show_case(state, sim, &s, scans).await {
+                Ok(()) => shown_case.set(case),
+                Err(e) => message.set(Some(e)),
             }
         });
+    });
+
+    // The case's time starts when both sides show their final images.
+    Effect::new(move |_| {
+        if phase.get() == Phase::Reading && ready.get() && session.with_untracked(|s| s.as_ref().is_some_and(|s| s.draft.shown_at == 0.0)) {
+            session.update(|s| {
+                if let Some(s) = s.as_mut() {
+                    s.mark_shown();
+                }
+            });
+        }
     });
 
     let start = {
@@ -135,6 +152,8 @@ pub fn StudyPage(url: String) -> impl IntoView {
             let Some(d) = def.get_untracked() else { return };
             match Session::open(d, url.clone(), &reader_input.get_untracked()) {
                 Ok(s) => {
+                    // Blinded from this reader's first frame until the study is complete.
+                    state.study_done.set(false);
                     message.set(None);
                     session.set(Some(s));
                 }
@@ -146,7 +165,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
     // The question the number keys answer.
     let active = RwSignal::new(0usize);
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        if phase.get_untracked() == Phase::Reading && !crate::app::target_is_input(&ev) && study_key(state, session, message, active, &ev.key()) {
+        if phase.get_untracked() == Phase::Reading && !crate::browser::target_is_input(&ev) && study_key(state, ready, session, message, active, &ev.key()) {
             ev.prevent_default();
         }
     };
@@ -198,7 +217,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
                 Phase::Reading => view! {
                     <Toolbar />
                     <main class="panes"><Pane index=0 /><Pane index=1 /></main>
-                    <StudyQuestions session=session message=message active=active />
+                    <StudyQuestions ready=ready session=session message=message active=active />
                     <StatusBar />
                 }.into_any(),
                 Phase::Complete => view! { <StudyComplete session=session /> }.into_any(),

@@ -4,19 +4,19 @@ use crate::decoder::Method;
 use crate::display::Window;
 use crate::components::method_select::MethodSelect;
 use crate::simulation::FACTORS;
+use crate::simulation::SimulationState;
+use crate::components::zoom_slider::ZoomSlider;
 use crate::state::ViewerState;
 use leptos::prelude::*;
 
-pub const ZOOM_MIN: f64 = 0.25;
-pub const ZOOM_MAX: f64 = 16.0;
 
 #[component]
 pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<ViewerState>();
+    let sim = expect_context::<SimulationState>();
     let depth = move || state.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
     let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
     // The slider moves in log2(zoom) so every octave gets the same travel.
-    let zoom_log = move || state.zoom.get().log2();
     view! {
         <div class="toolbar">
             <label title="Slice (↑/↓, Shift+wheel)">
@@ -26,21 +26,10 @@ pub fn Toolbar() -> impl IntoView {
                     on:input=move |ev| state.slice.set(event_target_value(&ev).parse().unwrap_or(0)) />
                 <span class="value">{move || format!("{}/{}", state.slice.get() + 1, depth())}</span>
             </label>
-            <label title="Zoom (wheel over the image, +/−)">
-                "zoom "
-                <input type="range" min=ZOOM_MIN.log2() max=ZOOM_MAX.log2() step="0.01" data-testid="zoom"
-                    prop:value=move || zoom_log().to_string()
-                    on:input=move |ev| {
-                        let z = 2f64.powf(event_target_value(&ev).parse().unwrap_or(0.0));
-                        state.zoom.set(z.clamp(ZOOM_MIN, ZOOM_MAX));
-                    } />
-                <span class="value" data-testid="scale">
-                    {move || format!("{:.2}× (decode {:.2}×)", state.zoom.get(), state.zoom.get() * ViewerState::device_pixel_ratio())}
-                </span>
-            </label>
+            <ZoomSlider testid="zoom" />
             <button on:click=move |_| state.fit() title="Fit (F)">"fit"</button>
-            <button on:click=move |_| state.zoom.set(1.0 / ViewerState::device_pixel_ratio()) title="One slice pixel per screen pixel (1)">"1:1"</button>
-            <Show when=move || !state.blinded.get()>
+            <button on:click=move |_| state.set_decode_scale(1.0) title="One slice pixel per screen pixel (1)">"1:1"</button>
+            <Show when=move || !state.blinded()>
             <label>
                 "method "
                 <MethodSelect index=0 />
@@ -56,18 +45,18 @@ pub fn Toolbar() -> impl IntoView {
                     <option value="off" selected=move || !state.split.get()>"off"</option>
                     {Method::ALL.into_iter().map(|m| view! {
                         <option value=m.key() selected=move || state.split.get() && state.methods[1].get() == m
-                            disabled=move || !available(m) || (m == Method::Truth && state.simulate.get().is_none())>{m.label()}</option>
+                            disabled=move || !available(m) || (m == Method::Truth && sim.factor.get().is_none())>{m.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label title="Simulated low-res: degrade the slice by k-space truncation, reconstruct on the original grid, score against it">
                 "simulate "
                 <select data-testid="simulate" on:change=move |ev| {
-                    state.simulate.set(event_target_value(&ev).parse::<f64>().ok());
+                    sim.factor.set(event_target_value(&ev).parse::<f64>().ok());
                 }>
-                    <option value="off" selected=move || state.simulate.get().is_none()>"off"</option>
+                    <option value="off" selected=move || sim.factor.get().is_none()>"off"</option>
                     {FACTORS.into_iter().map(|f| view! {
-                        <option value=f.to_string() selected=move || state.simulate.get() == Some(f)>{format!("{f}× low-res")}</option>
+                        <option value=f.to_string() selected=move || sim.factor.get() == Some(f)>{format!("{f}× low-res")}</option>
                     }).collect_view()}
                 </select>
             </label>

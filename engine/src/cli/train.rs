@@ -35,7 +35,9 @@ pub struct Args {
     #[arg(long, default_value = "l2")]
     ld_norm: LdNorm,
     /// Training scale range for coord, e.g. 1,2 (conv always trains at 2).
-    #[arg(long, value_delimiter = ',', num_args = 2)]
+    // Two values, as `1,2` or `1 2`: with a delimiter clap counts `num_args` before splitting,
+    // so `num_args = 2` refused the form the help shows; the count is checked in `config`.
+    #[arg(long, value_delimiter = ',', num_args = 1..=2)]
     scales: Option<Vec<f64>>,
     #[arg(long)]
     steps: Option<usize>,
@@ -80,6 +82,9 @@ impl Args {
         c.denoiser = Denoiser::parse(&self.denoiser, self.sigma)?;
         c.ld_norm = self.ld_norm;
         if let Some(s) = &self.scales {
+            if s.len() != 2 {
+                return Err(format!("--scales takes two values, MIN,MAX (e.g. 1,2); got {}", s.len()));
+            }
             if self.decoder == Decoder::Conv && (s[0] != 2.0 || s[1] != 2.0) {
                 return Err("--scales: the conv decoder trains at 2 only".into());
             }
@@ -140,5 +145,32 @@ impl Args {
             train::RunDir(self.out.clone()).best().display()
         );
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        args: Args,
+    }
+
+    fn scales(given: &[&str]) -> Result<Vec<f64>, String> {
+        let argv = ["train", "--out", "run", "--scales"].iter().chain(given);
+        let cli = Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+        let c = cli.args.config()?;
+        Ok(vec![c.scale_min, c.scale_max])
+    }
+
+    #[test]
+    fn scales_as_the_help_shows_them_or_apart() {
+        assert_eq!(scales(&["1,2"]).unwrap(), [1.0, 2.0]);
+        assert_eq!(scales(&["1", "2"]).unwrap(), [1.0, 2.0]);
+        assert!(scales(&["1"]).unwrap_err().contains("two values"));
+        assert!(scales(&["1,2,3"]).is_err());
     }
 }

@@ -1,7 +1,10 @@
 //! Putting decoded intensities on the canvas with a window/level.
 //!
 //! Intensities stay floating point until this last step, so changing the window never
-//! re-decodes. NaN marks "outside the slice" and is drawn as the page background.
+//! re-decodes. NaN marks "outside the slice" and is drawn as the page background. Canvas 2D
+//! here; the same mapping in WGSL on the GPU in [`gpu`] (the shader stays in `shaders/`).
+
+pub mod gpu;
 
 use coordsr::image::Image;
 use wasm_bindgen::{Clamped, JsCast};
@@ -40,14 +43,14 @@ pub fn colour(t: f32, colormap: u32) -> [u8; 3] {
 /// Where frames go: the WebGPU display on the WebGPU tier, a 2D context otherwise. Decided once
 /// per canvas (a canvas keeps the first kind of context it gives out).
 pub enum Screen {
-    Gpu(crate::gpu_display::GpuDisplay),
+    Gpu(gpu::GpuDisplay),
     Canvas2d(HtmlCanvasElement),
 }
 
 impl Screen {
     pub async fn new(canvas: HtmlCanvasElement, webgpu: bool) -> (Screen, Option<String>) {
         if webgpu {
-            match crate::gpu_display::GpuDisplay::new(canvas.clone()).await {
+            match gpu::GpuDisplay::new(canvas.clone()).await {
                 Ok(g) => return (Screen::Gpu(g), None),
                 Err(e) => return (Screen::Canvas2d(canvas), Some(format!("WebGPU display failed ({e}); drawing with Canvas 2D"))),
             }

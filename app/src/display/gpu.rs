@@ -1,8 +1,8 @@
 //! The WebGPU display: decoded intensities as an r32float texture, window/level and colour map
 //! in `shaders/display.wgsl`. Used on the WebGPU tier; the CPU tier draws through a 2D context
-//! ([`crate::display::draw`]) with the same mapping.
+//! ([`super::draw`]) with the same mapping.
 
-use crate::display::Window;
+use super::Window;
 use coordsr::image::Image;
 use web_sys::HtmlCanvasElement;
 
@@ -48,7 +48,7 @@ impl GpuDisplay {
         surface.configure(&device, &config);
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("display.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/display.wgsl").into()),
+            source: wgpu::ShaderSource::Wgsl(include_str!("../../../shaders/display.wgsl").into()),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("display"),
@@ -261,7 +261,7 @@ impl GpuDisplay {
 
 /// `window.coordsrDisplayCheck()`: run the WGSL display on a test frame (a ramp through and
 /// beyond the window, with NaN pixels) in both colour maps, read the pixels back, and resolve to
-/// the largest difference (0–255) from the Canvas 2D mapping ([`crate::display::colour`]). The
+/// the largest difference (0–255) from the Canvas 2D mapping ([`super::colour`]). The
 /// browser test asserts it is at most 1 (rounding).
 pub fn install_check() {
     use wasm_bindgen::prelude::*;
@@ -285,7 +285,7 @@ pub fn install_check() {
                     let want = if v.is_nan() {
                         [17, 17, 17]
                     } else {
-                        crate::display::colour((v - (win.center - win.width / 2.0)) / win.width, colormap)
+                        super::colour((v - (win.center - win.width / 2.0)) / win.width, colormap)
                     };
                     for c in 0..3 {
                         worst = worst.max(px[c].abs_diff(want[c]));
