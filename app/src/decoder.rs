@@ -403,7 +403,7 @@ impl Decoder {
         let r = pool.run(move |id| ToWorker::Read { id, names }, arrays.into(), transfer).await?;
         match r.head {
             FromWorker::Scan { name, width, height, depth, spacing, affine, notes, .. } => {
-                if width * height * depth != r.values.len() {
+                if width == 0 || height == 0 || width * height * depth != r.values.len() {
                     return Err(format!("{name}: a worker returned {} samples for {width}×{height}×{depth}", r.values.len()));
                 }
                 let slices = r.values.chunks_exact(width * height).map(|c| Image::new(width, height, c.to_vec())).collect();
