@@ -6,7 +6,9 @@ use crate::image::Image;
 use crate::interp;
 use crate::model::{HostDecoder, QueryPlan, SrModel, CONV_SCALE};
 use crate::tiles::Rect;
+use crate::skip::{self, Skip};
 use burn::tensor::{Device, Tensor, TensorData};
+use std::sync::Arc;
 
 /// Queries per device call: bounds memory to ~`chunk · 4 · hidden` floats per layer (≈ 8 MB at 128).
 pub const DEFAULT_CHUNK: usize = 16_384;
@@ -51,6 +53,8 @@ pub struct Encoded {
     pub origin: [usize; 2],
     /// The normalised low-res samples of the rectangle, for the bilinear skip.
     pub lr_norm: Vec<f32>,
+    /// The whole normalised slice: the zero-fill skip reads all of it, whatever the rectangle.
+    pub slice: Arc<Image>,
     /// Multiply outputs by this to return to scanner units.
     pub unit: f32,
     /// Coord: the latent-side first-layer rows `[h·w, hidden]` ([`crate::model::CoordDecoder::prepare`]).
@@ -128,14 +132,14 @@ impl SrModel {
     /// Encode one low-res slice (the expensive, once-per-slice half).
     pub fn encode(&self, lr: &Image, device: &Device) -> Encoded {
         let unit = intensity_unit(lr);
-        self.encode_rect(&normalise(lr, unit), unit, Rect::whole(lr.width, lr.height), device)
+        self.encode_rect(&Arc::new(normalise(lr, unit)), unit, Rect::whole(lr.width, lr.height), device)
     }
 
     /// Encode what the queries inside `rect` of a normalised slice read, so that they equal the
     /// whole slice's queries ([`crate::tiles`] says why this is exact): latents on `rect` plus
     /// [`crate::tiles::MARGIN`], computed from that plus the model's [`SrModel::halo`] of input.
     /// For the whole slice nothing is cropped: this is the one encoding path.
-    pub fn encode_rect(&self, norm: &Image, unit: f32, rect: Rect, device: &Device) -> Encoded {
+    pub fn encode_rect(&self, norm: &Arc<Image>, unit: f32, rect: Rect, device: &Device) -> Encoded {
         let (w, h) = (norm.width, norm.height);
         let keep = rect.grow(crate::tiles::MARGIN, w, h);
         let input_rect = keep.grow(self.halo(), w, h);
@@ -157,11 +161,15 @@ impl SrModel {
                 Rows::Device(r)
             });
         } else {
-            let (iw, ih) = (input_rect.width(), input_rect.height());
-            let grid = Grid::upscaled(iw, ih, CONV_SCALE as f64, CONV_SCALE as f64);
-            let skip = QueryPlan::build(&grid.hr_coords(), &vec![0; grid.x.hr * grid.y.hr], iw, ih, &[[0.0; 2]]).blend(&input_img.data);
-            let skip = Tensor::<4>::from_data(TensorData::new(skip, [1, 1, grid.y.hr, grid.x.hr]), device);
             let s = CONV_SCALE;
+            let (iw, ih) = (input_rect.width(), input_rect.height());
+            // Bilinear reads the crop (clamped at its edges, as training did); the halo that this
+            // touches is cropped away below, so blocks still equal the whole slice.
+            let skip = match self.skip {
+                Skip::Bilinear => skip::skip_x2(Skip::Bilinear, &input_img, 0, 0, iw, ih),
+                Skip::Zerofill => skip::skip_x2(Skip::Zerofill, norm, input_rect.x0, input_rect.y0, iw, ih),
+            };
+            let skip = Tensor::<4>::from_data(TensorData::new(skip, [1, 1, s * ih, s * iw]), device);
             conv_out = Some(self.forward_conv(input, skip).slice([
                 0..1,
                 0..1,
@@ -174,6 +182,7 @@ impl SrModel {
             height: keep.height(),
             origin: [keep.x0, keep.y0],
             lr_norm: keep.crop(norm).data,
+            slice: norm.clone(),
             unit,
             rows,
             conv_out,
@@ -184,6 +193,10 @@ impl SrModel {
     /// CPU, queued on a GPU. Native and browser callers both come through here.
     pub fn query_chunk(&self, enc: &Encoded, coords: &[[f32; 2]], cell: [f32; 2]) -> Chunk {
         let dec = self.coord.as_ref().expect("query_chunk on a conv model");
+        let skip = match self.skip {
+            Skip::Zerofill => skip::zerofill_at(&enc.slice, coords),
+            Skip::Bilinear => Vec::new(),
+        };
         let shifted: Vec<[f32; 2]>;
         let coords = if enc.origin == [0, 0] {
             coords
@@ -193,7 +206,7 @@ impl SrModel {
             &shifted
         };
         let plan = QueryPlan::build(coords, &vec![0; coords.len()], enc.width, enc.height, &[dec.clip_cell(cell)]);
-        let skip = plan.blend(&enc.lr_norm);
+        let skip = if self.skip == Skip::Bilinear { plan.blend(&enc.lr_norm) } else { skip };
         match enc.rows.as_ref().expect("encoded by a coord model") {
             Rows::Host { rows, decoder } => {
                 let mut v = decoder.decode(rows, &plan);

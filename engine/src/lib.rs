@@ -11,6 +11,7 @@ pub mod csv;
 pub mod metrics;
 pub mod geometry;
 pub mod interp;
+pub mod skip;
 pub mod degrade;
 pub mod denoise;
 pub mod model;

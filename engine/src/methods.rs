@@ -103,6 +103,9 @@ impl Header {
     pub fn facts(&self) -> String {
         let m = &self.meta;
         let mut s = self.label();
+        if self.config.skip == crate::skip::Skip::Zerofill {
+            s += ", residual over zero-fill";
+        }
         if let Some(split) = m.get("split") {
             let list = |k: &str| {
                 split.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(", "))
@@ -132,6 +135,9 @@ pub enum Method<'a> {
     Bicubic,
     Zerofill,
     Model(&'a Trained),
+    /// A model's output with its measured band replaced by the input's
+    /// ([`crate::kspace::data_consistency`]): named "<method>+dc".
+    Consistent(&'a Trained),
 }
 
 impl Method<'_> {
@@ -141,6 +147,18 @@ impl Method<'_> {
             Method::Bicubic => "bicubic",
             Method::Zerofill => "zerofill",
             Method::Model(t) => t.method(),
+            Method::Consistent(t) => match t.method() {
+                "coord" => "coord+dc",
+                _ => "conv+dc",
+            },
+        }
+    }
+
+    /// The trained model behind this method, if any.
+    pub fn trained(&self) -> Option<&Trained> {
+        match self {
+            Method::Model(t) | Method::Consistent(t) => Some(t),
+            _ => None,
         }
     }
 
@@ -151,6 +169,7 @@ impl Method<'_> {
             Method::Bicubic => interp::bicubic(lr, grid),
             Method::Zerofill => interp::zerofill(lr, grid),
             Method::Model(t) => t.model.upscale(lr, grid, device),
+            Method::Consistent(t) => crate::kspace::data_consistency(&t.model.upscale(lr, grid, device), lr),
         }
     }
 }

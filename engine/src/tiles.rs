@@ -226,7 +226,7 @@ impl Tiling {
 /// A slice prepared for block-wise work: normalised once, with the unit and tiling every block
 /// shares (the unit must be the whole slice's, or blocks would disagree in brightness).
 pub struct Blocks {
-    pub norm: Image,
+    pub norm: std::sync::Arc<Image>,
     pub unit: f32,
     pub tiling: Tiling,
 }
@@ -235,7 +235,7 @@ impl Blocks {
     /// `slice` cut into blocks of side `size`.
     pub fn new(slice: &Image, size: usize) -> Blocks {
         let unit = intensity_unit(slice);
-        Blocks { norm: normalise(slice, unit), unit, tiling: Tiling::with_size(slice.width, slice.height, size) }
+        Blocks { norm: std::sync::Arc::new(normalise(slice, unit)), unit, tiling: Tiling::with_size(slice.width, slice.height, size) }
     }
 
     /// Encode block `b` (its latents and margin; see the module comment).
@@ -362,6 +362,7 @@ mod tests {
     use super::*;
     use crate::methods::Trained;
     use crate::phantom::shepp_logan;
+    use crate::skip::Skip;
 
     fn view_of(w: usize, h: usize, center: [f64; 2], zoom: f64) -> View {
         View { width: w, height: h, center, zoom }
@@ -450,8 +451,10 @@ mod tests {
         let device = Device::flex();
         let slice = shepp_logan(75, 53).map(|v| 300.0 * v + 20.0);
         let range = 320.0;
-        for method in ["coord", "conv"] {
-            let t = Trained::bundled(method, &device).unwrap();
+        // Both skips: bilinear is local, zero-fill reads the whole slice from every block.
+        for (method, skip) in [("coord", Skip::Bilinear), ("conv", Skip::Bilinear), ("coord", Skip::Zerofill), ("conv", Skip::Zerofill)] {
+            let mut t = Trained::bundled(method, &device).unwrap();
+            t.model.skip = skip;
             let blocks = Blocks::new(&slice, 24);
             for view in [view_of(181, 127, [37.0, 26.0], 2.3), view_of(60, 50, [2.0, 51.0], 4.0), view_of(50, 40, [37.0, 26.0], 0.6)] {
                 let whole = t.model.render_view(&slice, &view, &device);
@@ -464,17 +467,18 @@ mod tests {
                 }
                 let mut worst = 0.0f32;
                 for (a, b) in whole.data.iter().zip(&tiled) {
-                    assert_eq!(a.is_nan(), b.is_nan(), "{method}: coverage differs in {view:?}");
+                    assert_eq!(a.is_nan(), b.is_nan(), "{method} {skip:?}: coverage differs in {view:?}");
                     if !a.is_nan() {
                         worst = worst.max((a - b).abs() / range);
                     }
                 }
-                assert!(worst < 1e-5, "{method} {view:?}: worst relative difference {worst}");
+                assert!(worst < 1e-5, "{method} {skip:?} {view:?}: worst relative difference {worst}");
             }
         }
         // A reference grid (the simulation's reconstruction), split by block, at scales below
         // and above 2 (above 2, the grid's last samples lie beyond the slice's last half pixel).
-        let t = Trained::bundled("coord", &device).unwrap();
+        let mut t = Trained::bundled("coord", &device).unwrap();
+        t.model.skip = Skip::Zerofill;
         let blocks = Blocks::new(&slice, 24);
         for scale in [1.5, 2.5] {
             let grid = crate::geometry::Grid::upscaled(75, 53, scale, scale);

@@ -9,8 +9,9 @@ use crate::csv;
 use crate::data::{self, DataSplit, Rng};
 use crate::degrade::{Degradation, DegradationKind};
 use crate::denoise::Denoiser;
-use crate::geometry::Grid;
 use crate::image::Image;
+use crate::kspace;
+use crate::skip::{self, Skip};
 use crate::infer::intensity_unit;
 use crate::metrics;
 use crate::model::{ModelConfig, QueryPlan, SrModel, CONV_SCALE};
@@ -196,7 +197,7 @@ struct Batch {
     coords: Vec<[f32; 2]>,
     batch_index: Vec<usize>,
     cells: Vec<[f32; 2]>,
-    /// Conv: the bilinear ×2 skip per patch.
+    /// The skip's values at the targets (coord: per query; conv: the ×2 grid per patch).
     skip: Vec<f32>,
 }
 
@@ -216,8 +217,13 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
             }
             let unit = intensity_unit(&lr);
             let (j0, i0) = (rng.below(lr.width - p + 1), rng.below(lr.height - p + 1));
+            // The zero-fill skip is global: it is the whole low-res slice's, read at the patch.
+            let zerofill = (config.model.skip == Skip::Zerofill).then(|| {
+                let (w, h) = if config.is_coord() { (grid.x.hr, grid.y.hr) } else { (CONV_SCALE * lr.width, CONV_SCALE * lr.height) };
+                kspace::resample(&lr, w, h, false)
+            });
             let lr_patch = lr.crop(j0, i0, p, p);
-            let (mut coords, mut target) = (Vec::new(), Vec::new());
+            let (mut coords, mut target, mut skip) = (Vec::new(), Vec::new(), Vec::new());
             if config.is_coord() {
                 // A dense window of reference pixels whose low-res coordinates lie inside the
                 // patch with a 2-sample margin, placed at random.
@@ -238,6 +244,9 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                             (grid.y.lr_coord(y as f64) - i0 as f64) as f32,
                         ]);
                         target.push(hr.get(x, y) / unit);
+                        if let Some(z) = &zerofill {
+                            skip.push(z.get(x, y) / unit);
+                        }
                     }
                 }
             } else {
@@ -245,6 +254,9 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                 for y in s * i0..s * (i0 + p) {
                     for x in s * j0..s * (j0 + p) {
                         target.push(hr.get(x, y) / unit);
+                        if let Some(z) = &zerofill {
+                            skip.push(z.get(x, y) / unit);
+                        }
                     }
                 }
             }
@@ -254,17 +266,23 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                 continue;
             }
             let cell = grid.cell();
+            let target_len = target.len();
             b.batch_index.extend(std::iter::repeat_n(item, coords.len()));
             b.cells.extend(std::iter::repeat_n(cell, coords.len()));
             b.coords.extend(coords);
             b.target.extend(target);
-            let lr_norm: Vec<f32> = lr_patch.data.iter().map(|v| v / unit).collect();
-            if !config.is_coord() {
-                let g2 = Grid::upscaled(p, p, CONV_SCALE as f64, CONV_SCALE as f64);
-                let n2 = g2.x.hr * g2.y.hr;
-                b.skip.extend(QueryPlan::build(&g2.hr_coords(), &vec![0; n2], p, p, &[[0.0; 2]]).blend(&lr_norm));
+            let lr_norm = Image::new(p, p, lr_patch.data.iter().map(|v| v / unit).collect());
+            if zerofill.is_none() {
+                // Bilinear reads the patch alone (clamped at its edges).
+                b.skip.extend(if config.is_coord() {
+                    skip::skip_at(Skip::Bilinear, &lr_norm, &b.coords[b.coords.len() - target_len..])
+                } else {
+                    skip::skip_x2(Skip::Bilinear, &lr_norm, 0, 0, p, p)
+                });
+            } else {
+                b.skip.extend(skip);
             }
-            b.lr.extend(lr_norm);
+            b.lr.extend(lr_norm.data);
             break;
         }
     }
@@ -460,8 +478,7 @@ pub fn train(
         let target = Tensor::<1>::from_data(TensorData::new(batch.target.clone(), [n]), device);
         let pred = if config.is_coord() {
             let plan = QueryPlan::build(&batch.coords, &batch.batch_index, p, p, &batch.cells);
-            // The batch's low-res values, flattened like the latents, for the bilinear skip.
-            model.forward_coord(input, &batch.lr, &plan)
+            model.forward_coord(input, batch.skip.clone(), &plan)
         } else {
             let s = CONV_SCALE;
             let skip = Tensor::<4>::from_data(TensorData::new(batch.skip.clone(), [config.batch, 1, s * p, s * p]), device);

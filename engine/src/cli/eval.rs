@@ -25,6 +25,10 @@ pub struct Args {
     no_ood: bool,
     #[arg(long, default_value = "kspace")]
     degradation: DegradationKind,
+    /// Also score every model with data consistency: its output's measured band replaced by the
+    /// input's (rows "coord+dc", "conv+dc").
+    #[arg(long)]
+    dc: bool,
     #[arg(long)]
     data: Option<PathBuf>,
 }
@@ -39,6 +43,7 @@ impl Args {
             slices: self.slices,
             degradation: self.degradation,
             ood: !self.no_ood,
+            dc: self.dc,
         }
     }
 
@@ -48,7 +53,7 @@ impl Args {
         let config = self.config();
         eprintln!("{}", config.split.describe());
         let datasets = eval::load_datasets(&config)?;
-        let per_ds = config.scales.len() * (2 + models.len());
+        let per_ds = config.scales.len() * (2 + models.len() * if config.dc { 2 } else { 1 });
         let pb = bar((datasets.len() * per_ds) as u64, "eval");
         let rows = eval::evaluate(&config, &datasets, &models, &dev, |what| {
             pb.inc(1);

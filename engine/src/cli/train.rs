@@ -31,6 +31,10 @@ pub struct Args {
     denoiser: String,
     #[arg(long, default_value_t = 0.02)]
     sigma: f32,
+    /// What the decoder predicts a residual over: zerofill (the band-limited interpolant of the
+    /// input, the scanner's own image) or bilinear (the ablation; what older weights used).
+    #[arg(long, default_value = "zerofill")]
+    skip: coordsr::skip::Skip,
     /// Penalty of the denoising term: l2 (default; see engine/src/train.rs LdNorm) or l1.
     #[arg(long, default_value = "l2")]
     ld_norm: LdNorm,
@@ -81,6 +85,7 @@ impl Args {
         c.lambda = self.lambda.unwrap_or(c.lambda);
         c.denoiser = Denoiser::parse(&self.denoiser, self.sigma)?;
         c.ld_norm = self.ld_norm;
+        c.model.skip = self.skip;
         if let Some(s) = &self.scales {
             if s.len() != 2 {
                 return Err(format!("--scales takes two values, MIN,MAX (e.g. 1,2); got {}", s.len()));

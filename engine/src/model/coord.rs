@@ -259,4 +259,25 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_silent_decoder_returns_its_skip_exactly() {
+        // With the output layer at zero the model is its skip: zero-fill, on any grid, in scanner
+        // units, on the host path and through blocks alike. What every residual starts from.
+        let device = Device::flex();
+        let mut t = Trained::bundled("coord", &device).unwrap();
+        t.model.skip = crate::skip::Skip::Zerofill;
+        let dec = t.model.coord.as_mut().unwrap();
+        let [d, o] = dec.out.weight.dims();
+        dec.out.weight = burn::module::Param::from_tensor(Tensor::zeros([d, o], &device));
+        dec.out.bias = dec.out.bias.take().map(|b| burn::module::Param::from_tensor(b.val().zeros_like()));
+        let lr = shepp_logan(33, 26).map(|v| 500.0 * v + 40.0);
+        for (sx, sy) in [(2.0, 2.0), (1.5, 3.25)] {
+            let grid = crate::geometry::Grid::upscaled(33, 26, sx, sy);
+            let got = t.model.upscale(&lr, &grid, &device);
+            let want = crate::interp::zerofill(&lr, &grid);
+            let worst = got.data.iter().zip(&want.data).fold(0f32, |m, (a, b)| m.max((a - b).abs()));
+            assert!(worst < 540.0 * 1e-5, "{sx}×{sy}: max |Δ| {worst}");
+        }
+    }
 }

@@ -13,6 +13,7 @@ pub use coord::{CoordDecoder, CoordDecoderConfig, QueryPlan};
 pub use coord_host::HostDecoder;
 pub use encoder::{Encoder, EncoderConfig};
 
+use crate::skip::Skip;
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
@@ -29,15 +30,19 @@ pub enum DecoderConfig {
 pub struct ModelConfig {
     pub encoder: EncoderConfig,
     pub decoder: DecoderConfig,
+    /// What the decoder's output is a residual over; files written before it existed were
+    /// trained over bilinear, which is what a missing field reads as.
+    #[serde(default)]
+    pub skip: Skip,
 }
 
 impl ModelConfig {
     pub fn coord() -> Self {
-        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Coord(CoordDecoderConfig::default()) }
+        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Coord(CoordDecoderConfig::default()), skip: Skip::Zerofill }
     }
 
     pub fn conv() -> Self {
-        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Conv }
+        Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Conv, skip: Skip::Zerofill }
     }
 
     pub fn method(&self) -> &'static str {
@@ -87,6 +92,7 @@ impl ModelConfig {
     fn build(&self, device: &Device) -> SrModel {
         let c = self.encoder.channels;
         SrModel {
+            skip: self.skip,
             encoder: self.encoder.init(device),
             coord: match &self.decoder {
                 DecoderConfig::Coord(d) => Some(d.init(c, device)),
@@ -102,6 +108,9 @@ impl ModelConfig {
 
 #[derive(Module, Debug)]
 pub struct SrModel {
+    /// The interpolant the decoder's output is added to ([`crate::skip`]).
+    #[module(skip)]
+    pub skip: Skip,
     pub encoder: Encoder,
     pub coord: Option<CoordDecoder>,
     pub conv: Option<ConvDecoder>,
@@ -117,16 +126,17 @@ impl SrModel {
     }
 
     /// Coord queries for a batch of normalised low-res patches `[B, 1, h, w]`; `plan` indexes
-    /// the batch's latents. Returns `[n]` intensities including the bilinear skip.
-    pub fn forward_coord(&self, lr: Tensor<4>, lr_host: &[f32], plan: &QueryPlan) -> Tensor<1> {
+    /// the batch's latents. Returns `[n]` intensities including `skip`, the values of the
+    /// model's [`Skip`] at the queries (the caller has the whole slices they need).
+    pub fn forward_coord(&self, lr: Tensor<4>, skip: Vec<f32>, plan: &QueryPlan) -> Tensor<1> {
         let dec = self.coord.as_ref().expect("forward_coord on a conv model");
         let rows = dec.prepare(self.encoder.forward(lr.clone()));
-        let skip = Tensor::<1>::from_data(burn::tensor::TensorData::new(plan.blend(lr_host), [plan.n]), &lr.device());
+        let skip = Tensor::<1>::from_data(burn::tensor::TensorData::new(skip, [plan.n]), &lr.device());
         dec.query(rows, plan) + skip
     }
 
-    /// Conv ×2 for a batch `[B, 1, h, w]` → `[B, 1, 2h, 2w]`, including the bilinear skip that
-    /// the caller supplies on the ×2 grid (`skip`).
+    /// Conv ×2 for a batch `[B, 1, h, w]` → `[B, 1, 2h, 2w]`, including the skip that the
+    /// caller supplies on the ×2 grid (`skip`).
     pub fn forward_conv(&self, lr: Tensor<4>, skip: Tensor<4>) -> Tensor<4> {
         let dec = self.conv.as_ref().expect("forward_conv on a coord model");
         dec.forward(self.encoder.forward(lr)) + skip
