@@ -8,6 +8,7 @@ use coordsr::denoise::Denoiser;
 use coordsr::model::DecoderConfig;
 use coordsr::train::{self, Event, LdNorm, TrainConfig, TrainData};
 use std::path::PathBuf;
+use std::time::Instant;
 
 #[derive(Clone, Copy, ValueEnum, PartialEq)]
 enum Decoder {
@@ -122,24 +123,46 @@ impl Args {
         let td = TrainData::load(&root, &c)?;
         let dev = backend.device()?.autodiff();
         let pb = bar(c.steps as u64, "train");
+        // Seconds per training step and per validation, apart: the figure BENCHMARKS.md compares
+        // with PyTorch is the step alone. The first step (set-up, baselines) is not counted.
+        let (mut last, mut steps, mut validations) = (None::<Instant>, Vec::new(), Vec::new());
         let state = train::train(&c, &td, &self.out, &dev, self.resume, self.stop_at, |e| match e {
             Event::Loaded { train_slices, val_slices } => {
                 pb.println(format!("{train_slices} training slices, {val_slices} validation slices"))
             }
             Event::Step { step, loss, .. } => {
+                if let Some(t) = last {
+                    steps.push(t.elapsed().as_secs_f64());
+                }
+                last = Some(Instant::now());
                 pb.set_position(step as u64);
                 pb.set_prefix(format!("loss {loss:.4}"));
             }
-            Event::Validated(row, improved) => pb.println(format!(
+            Event::Validated(row, improved) => {
+                if let Some(t) = last {
+                    validations.push(t.elapsed().as_secs_f64());
+                }
+                last = Some(Instant::now());
+                pb.println(format!(
                 "step {:>6}  loss {:.4}  val VIF {:.4}  PSNR {:.2}{}",
                 row.step,
                 row.loss,
                 row.val_vif,
                 row.val_psnr,
                 if improved { "  (best)" } else { "" }
-            )),
+            ))
+            }
         })?;
         pb.finish_and_clear();
+        if !steps.is_empty() {
+            eprintln!(
+                "time: {:.3} s per step (median of {}; {} threads), {:.2} s per validation",
+                median(&mut steps),
+                steps.len(),
+                rayon::current_num_threads(),
+                if validations.is_empty() { f64::NAN } else { median(&mut validations) }
+            );
+        }
         train::write_curve(&self.out)?;
         eprintln!(
             "done at step {} ({}); best validation VIF {:.4} at step {}; weights {}",
@@ -151,6 +174,11 @@ impl Args {
         );
         Ok(())
     }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 #[cfg(test)]
