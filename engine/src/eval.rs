@@ -287,6 +287,14 @@ pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
             let _ = writeln!(out);
         }
     }
+    let paired = crate::paired::to_markdown(rows);
+    if !paired.is_empty() {
+        let _ = writeln!(out, "## Paired differences over the same slices
+");
+        let _ = writeln!(out, "Per slice `a − b`, then the mean, its 95 % bootstrap interval and the Wilcoxon signed-rank p (engine/src/paired.rs).
+");
+        out += &paired;
+    }
     out
 }
 

@@ -22,6 +22,7 @@ pub mod data;
 pub mod train;
 pub mod methods;
 pub mod eval;
+pub mod paired;
 pub mod phantom;
 pub mod bench;
 pub mod plot;
