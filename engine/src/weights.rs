@@ -155,9 +155,50 @@ impl ModuleMapper for Assign<'_> {
     }
 }
 
+/// Bounds on the architecture a header may claim, far above any model of ours: the structure is
+/// built (lazily) from the config before the tensors are matched against it, so the config
+/// itself must not be able to overflow a size (`9 × channels + 4` inputs) or build millions of
+/// modules.
+const MAX_CHANNELS: usize = 4096;
+const MAX_BLOCKS: usize = 1024;
+const MAX_HIDDEN_LAYERS: usize = 64;
+const MAX_HIDDEN_WIDTH: usize = 1 << 16;
+
+/// Checks the header's model config before anything is built from it: every bound above, and no
+/// more residual blocks or hidden layers than the file has tensors for.
+pub fn check_config(header: &Header) -> Result<(), WeightsError> {
+    use crate::model::DecoderConfig;
+    let e = &header.config.encoder;
+    let n = header.tensors.len();
+    let bad = |m: String| Err(WeightsError(format!("model config in the header: {m}")));
+    if e.channels == 0 || e.channels > MAX_CHANNELS {
+        return bad(format!("{} channels (1 to {MAX_CHANNELS})", e.channels));
+    }
+    if e.blocks > MAX_BLOCKS || e.blocks > n {
+        return bad(format!("{} residual blocks for {n} tensors (at most {MAX_BLOCKS})", e.blocks));
+    }
+    if !e.res_scale.is_finite() {
+        return bad(format!("res_scale {}", e.res_scale));
+    }
+    if let DecoderConfig::Coord(d) = &header.config.decoder {
+        if d.hidden.len() > MAX_HIDDEN_LAYERS || d.hidden.len() > n {
+            return bad(format!("{} hidden layers for {n} tensors (at most {MAX_HIDDEN_LAYERS})", d.hidden.len()));
+        }
+        if let Some(h) = d.hidden.iter().find(|&&h| h == 0 || h > MAX_HIDDEN_WIDTH) {
+            return bad(format!("a hidden layer of width {h} (1 to {MAX_HIDDEN_WIDTH})"));
+        }
+        if !(d.max_train_scale.is_finite() && d.max_train_scale > 0.0) {
+            return bad(format!("max_train_scale {}", d.max_train_scale));
+        }
+    }
+    Ok(())
+}
+
 /// Build the model a weights file describes, on `device`, creating tensors from host bytes only.
 pub fn load(bytes: &[u8], device: &Device) -> Result<(SrModel, Header), WeightsError> {
     let (header, data) = parse(bytes)?;
+    // The config is checked before the model's structure is built from it.
+    check_config(&header)?;
     // Lazy: the header's architecture is only a claim until every tensor's shape matches it
     // (a crafted header with 10⁶ channels must not allocate terabytes first).
     let model = header.config.lazy(device);
@@ -243,12 +284,22 @@ mod tests {
         let ob = to_bytes(&other.init(&device), &config, serde_json::Value::Null, Precision::F32);
         assert!(load(&ob, &device).is_err());
         // A header claiming a huge architecture for small tensors is refused before anything of
-        // that size exists (built eagerly, 2²⁰ channels would need terabytes).
+        // that size exists: past the config's bounds before the model is built (2²⁰ channels,
+        // 10¹² blocks), within them when the first tensor's shape does not match (built
+        // eagerly, 4096 channels and 64 blocks would need gigabytes).
         let mut huge = small();
         huge.encoder.channels = 1 << 20;
-        huge.encoder.blocks = 64;
         let hb = to_bytes(&config.init(&device), &huge, serde_json::Value::Null, Precision::F32);
-        assert!(load(&hb, &device).unwrap_err().0.contains("shape"));
+        assert!(load(&hb, &device).unwrap_err().0.contains("1048576 channels"));
+        let mut many = small();
+        many.encoder.blocks = 1_000_000_000_000;
+        let mb = to_bytes(&config.init(&device), &many, serde_json::Value::Null, Precision::F32);
+        assert!(load(&mb, &device).unwrap_err().0.contains("residual blocks"));
+        let mut wide = small();
+        wide.encoder.channels = 4096;
+        wide.encoder.blocks = 8;
+        let wb = to_bytes(&config.init(&device), &wide, serde_json::Value::Null, Precision::F32);
+        assert!(load(&wb, &device).unwrap_err().0.contains("shape"));
     }
 
     #[test]

@@ -101,6 +101,10 @@ pub(crate) const MAX_DIM: u64 = 1 << 16;
 pub(crate) const MAX_VOXELS: u64 = 1 << 28;
 #[cfg(not(target_pointer_width = "64"))]
 pub(crate) const MAX_VOXELS: u64 = 1 << 26;
+/// Largest number of bytes a reader decompresses or takes as raw samples plus headers: as many
+/// as the f32 volume it makes (MAX_VOXELS × 4), and 16 MiB for headers and extensions. Every
+/// decompression (NIfTI gzip, DICOM deflate, PNG) stops there, whatever a header claims.
+pub(crate) const MAX_RAW_BYTES: u64 = 4 * MAX_VOXELS + (16 << 20);
 
 /// Read a volume from a path: a directory is one DICOM series; a file is detected by its content
 /// (gzip → NIfTI, NIfTI magic, DICOM preamble, NPY magic, PNG signature), then by its extension.
@@ -129,7 +133,7 @@ pub fn read_volume_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoError> {
 pub fn read_volume_bytes_with(name: &str, bytes: &[u8], options: &ReadOptions) -> Result<Loaded, IoError> {
     match detect(name, bytes) {
         Format::Empty => Err(IoError::new(name, "the file is empty")),
-        Format::Nifti => nifti::read_nifti_bytes(name, bytes).map(Loaded::plain),
+        Format::Nifti => nifti::read_nifti_bytes(name, bytes),
         Format::Dicom if !dicom::has_dicm_magic(bytes) => Err(IoError::new(
             name,
             "not a DICOM file: no DICM magic at byte 128 (DICOM without the Part 10 file header is not supported)",

@@ -4,7 +4,7 @@
 //! header-claimed voxel bytes before reading, and its qform code panics on a negative pixdim or a
 //! bad qfac — user data must do neither. The `nifti` crate still checks this code in the tests.
 
-use super::{IoError, MAX_DIM, MAX_VOXELS, check_volume, write_bytes};
+use super::{IoError, Loaded, MAX_DIM, MAX_RAW_BYTES, MAX_VOXELS, check_volume, write_bytes};
 use crate::image::Image;
 use crate::volume::Volume;
 use flate2::read::MultiGzDecoder;
@@ -249,8 +249,13 @@ fn shape(h: &Header) -> Result<(usize, usize, usize), String> {
 fn vox_offset(h: &Header) -> Result<usize, String> {
     let min = if h.version == 1 { HDR1 } else { HDR2 };
     let o = h.vox_offset;
-    if !o.is_finite() || o < 0.0 || o.fract() != 0.0 || o > (1u64 << 32) as f64 {
+    if !o.is_finite() || o < 0.0 || o.fract() != 0.0 {
         return Err(format!("invalid vox_offset {o}"));
+    }
+    // Header extensions are kilobytes; an offset past what the reader ever holds is a lie
+    // (and must not be cast to a 32-bit usize on wasm32, nor decompressed up to).
+    if o > MAX_RAW_BYTES as f64 {
+        return Err(format!("vox_offset {o} lies beyond anything this reader accepts ({MAX_RAW_BYTES} bytes)"));
     }
     // Some writers leave vox_offset 0 for .nii; the data then starts right after the extension flag.
     let o = o as usize;
@@ -258,7 +263,7 @@ fn vox_offset(h: &Header) -> Result<usize, String> {
 }
 
 /// Read a NIfTI volume from bytes (gzip detected by its magic, not by the name).
-pub(crate) fn read_nifti_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoError> {
+pub(crate) fn read_nifti_bytes(name: &str, bytes: &[u8]) -> Result<Loaded, IoError> {
     let err = |p: String| IoError::new(name, p);
     if bytes.starts_with(&super::GZIP_MAGIC) {
         let mut dec = MultiGzDecoder::new(bytes);
@@ -272,7 +277,14 @@ pub(crate) fn read_nifti_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoErr
         let h = parse_header(&buf).map_err(err)?;
         let (nx, ny, nz) = shape(&h).map_err(err)?;
         let (_, bpv) = datatype_kind(h.datatype).map_err(err)?;
+        // The decompressed bytes are bounded by what this reader accepts, not by the header's
+        // claim alone (a 1 MB .nii.gz of zeros inflates to a gigabyte).
         let need = (vox_offset(&h).map_err(err)? as u64) + (nx * ny * nz) as u64 * bpv as u64;
+        if need > MAX_RAW_BYTES {
+            return Err(err(format!(
+                "the header claims {nx}×{ny}×{nz} voxels of {bpv} bytes: {need} bytes to decompress, more than this reader accepts ({MAX_RAW_BYTES})"
+            )));
+        }
         read_up_to(&mut dec, &mut buf, need).map_err(|e| err(gz_problem(&e, buf.len())))?;
         decode(name, &buf, h)
     } else {
@@ -298,7 +310,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut Vec<u8>, total: u64) -> std::io::Resu
     Ok(())
 }
 
-fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Volume, IoError> {
+fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Loaded, IoError> {
     let err = |p: String| IoError::new(name, p);
     let (nx, ny, nz) = shape(&h).map_err(err)?;
     let (kind, bpv) = datatype_kind(h.datatype).map_err(err)?;
@@ -369,7 +381,14 @@ fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Volume, IoError> {
         slices.push(Image::new(nx, ny, px));
     }
     let (affine, spacing) = geometry(&h);
-    Ok(Volume { width: nx, height: ny, slices, spacing, affine })
+    let mut loaded = Loaded::plain(Volume { width: nx, height: ny, slices, spacing, affine });
+    if matches!(kind, Kind::C64 | Kind::C128) {
+        loaded.notes.push(format!(
+            "{name}: complex data (datatype {}) read as its magnitude |z|; the phase is dropped",
+            h.datatype
+        ));
+    }
+    Ok(loaded)
 }
 
 /// The voxel-to-world affine (sform if valid, else qform, else pixdim scaling) and the spacing.
@@ -882,8 +901,9 @@ mod tests {
         for v in [3.0f32, 4.0, -6.0, 8.0] {
             b.extend_from_slice(&v.to_le_bytes());
         }
-        let v = read_volume_bytes("c.nii", &b).unwrap();
-        assert_eq!(v.slices[0].data, vec![5.0, 10.0]);
+        let l = crate::io::read_volume_bytes_with("c.nii", &b, &Default::default()).unwrap();
+        assert_eq!(l.volume.slices[0].data, vec![5.0, 10.0]);
+        assert!(l.notes.iter().any(|n| n.contains("c.nii") && n.contains("magnitude")), "{:?}", l.notes);
         let mut b = header(&[2, 1, 1], 128);
         b.extend_from_slice(&[0u8; 6]);
         let e = read_volume_bytes("rgb.nii", &b).unwrap_err();

@@ -5,9 +5,9 @@
 
 use super::crop::AcqSpec;
 use super::prescan::prescan;
-use super::syntax::{TS_ENCAPSULATED_UNCOMPRESSED, ts_decodable, ts_name, undecodable_ts_problem};
+use super::syntax::{TS_ENCAPSULATED_UNCOMPRESSED, TS_RLE, ts_decodable, ts_is_jpeg, ts_name, undecodable_ts_problem};
 use crate::image::Image;
-use crate::io::{IoError, MAX_VOXELS};
+use crate::io::{IoError, MAX_DIM, MAX_VOXELS};
 use dicom_core::{DicomValue, Tag};
 use dicom_dictionary_std::tags;
 use dicom_object::{InMemDicomObject, OpenFileOptions};
@@ -81,68 +81,106 @@ pub(super) fn read_file(name: &str, bytes: &[u8]) -> Result<FileInfo, IoError> {
     let obj = OpenFileOptions::new()
         .from_reader(Cursor::new(bytes))
         .map_err(|e| err(format!("not a readable DICOM file: {e}")))?;
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = Vec::new();
 
     let pixel_el = obj.get(tags::PIXEL_DATA).or_else(|| obj.get(tags::FLOAT_PIXEL_DATA));
     let Some(pixel_el) = pixel_el else {
         return Err(err("the DICOM file holds no pixel data (a DICOMDIR, report or other non-image object)".into()));
     };
-    let rows = el_uint(&obj, tags::ROWS).ok_or_else(|| err("no Rows (0028,0010)".into()))? as usize;
-    let cols = el_uint(&obj, tags::COLUMNS).ok_or_else(|| err("no Columns (0028,0011)".into()))? as usize;
-    let frames = el_uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1) as usize;
+    // Sizes stay u64 until every limit is checked: a UL or UV Rows/Columns (or a huge
+    // NumberOfFrames) must not wrap when cast to a 32-bit usize on wasm32.
+    let rows = el_uint(&obj, tags::ROWS).ok_or_else(|| err("no Rows (0028,0010)".into()))?;
+    let cols = el_uint(&obj, tags::COLUMNS).ok_or_else(|| err("no Columns (0028,0011)".into()))?;
+    let frames = el_uint(&obj, tags::NUMBER_OF_FRAMES).unwrap_or(1).max(1);
     let spp = el_uint(&obj, tags::SAMPLES_PER_PIXEL).unwrap_or(1);
     if spp != 1 {
         return Err(err(format!(
             "colour DICOM images (SamplesPerPixel {spp}) are not supported; a grayscale MR image is needed"
         )));
     }
+    let photometric = el_str(&obj, tags::PHOTOMETRIC_INTERPRETATION).unwrap_or_default();
+    match photometric.as_str() {
+        "PALETTE COLOR" => {
+            return Err(err(
+                "PALETTE COLOR images (pixel values are indices into a colour table) are not supported; a grayscale MR image is needed"
+                    .into(),
+            ));
+        }
+        "MONOCHROME1" => notes.push(format!(
+            "{name}: MONOCHROME1 (low values meant to be shown white): values read as stored, so the image shows inverted compared to a DICOM viewer"
+        )),
+        _ => {}
+    }
     if rows == 0 || cols == 0 {
         return Err(err(format!("zero image size ({cols}×{rows})")));
     }
-    let nvox = (rows as u64) * (cols as u64) * (frames as u64);
-    if nvox > MAX_VOXELS || frames > 1 << 16 {
-        return Err(err(format!("absurd dimensions ({cols}×{rows}×{frames} frames)")));
+    if rows > MAX_DIM || cols > MAX_DIM || frames > MAX_DIM {
+        return Err(err(format!(
+            "absurd dimensions ({cols}×{rows}×{frames} frames; at most {MAX_DIM} per axis)"
+        )));
+    }
+    let nvox = rows * cols * frames; // each ≤ 2¹⁶: no overflow in u64
+    if nvox > MAX_VOXELS {
+        return Err(err(format!(
+            "absurd dimensions ({cols}×{rows}×{frames} frames: {nvox} pixels, at most {MAX_VOXELS})"
+        )));
     }
     let is_float = obj.get(tags::PIXEL_DATA).is_none();
     let ba = if is_float {
         32
     } else {
-        el_uint(&obj, tags::BITS_ALLOCATED).ok_or_else(|| err("no BitsAllocated (0028,0100)".into()))? as u32
+        el_uint(&obj, tags::BITS_ALLOCATED).ok_or_else(|| err("no BitsAllocated (0028,0100)".into()))?
     };
     if !matches!(ba, 8 | 16 | 32) {
         return Err(err(format!("BitsAllocated {ba} is not supported (8, 16 or 32)")));
     }
-    let bs = (el_uint(&obj, tags::BITS_STORED).unwrap_or(ba as u64) as u32).clamp(1, ba);
-    let hb = el_uint(&obj, tags::HIGH_BIT).map(|v| v as u32).filter(|&h| h < ba && h + 1 >= bs).unwrap_or(bs - 1);
+    let ba = ba as u32;
+    let bs = el_uint(&obj, tags::BITS_STORED).unwrap_or(ba as u64).clamp(1, ba as u64) as u32;
+    let hb = el_uint(&obj, tags::HIGH_BIT).filter(|&h| h < ba as u64 && h + 1 >= bs as u64).map(|h| h as u32).unwrap_or(bs - 1);
     let signed = el_uint(&obj, tags::PIXEL_REPRESENTATION).unwrap_or(0) == 1;
     let bytes_per = (ba / 8) as usize;
+    // ≤ MAX_VOXELS × 4 bytes, which fits a 32-bit usize.
+    let need64 = nvox * bytes_per as u64;
+    let (rows, cols, frames) = (rows as usize, cols as usize, frames as usize);
     let per_frame = rows * cols;
-    let need = nvox as usize * bytes_per;
+    let need = usize::try_from(need64).map_err(|_| err(format!("{need64} bytes of pixel data cannot be held here")))?;
 
     // Raw sample bytes (little endian) of all frames.
+    let encapsulated_ts = ts == TS_RLE || ts_is_jpeg(&ts);
     let raw: std::borrow::Cow<[u8]> = match pixel_el.value() {
+        DicomValue::Primitive(_) if encapsulated_ts => {
+            return Err(err(format!(
+                "the pixel data of this {} file is not encapsulated (no fragments): corrupt",
+                ts_name(&ts)
+            )));
+        }
         DicomValue::Primitive(p) => p.to_bytes(),
         DicomValue::PixelSequence(seq) => {
+            let fragments = seq.fragments();
+            let compressed: u64 = fragments.iter().map(|f| f.len() as u64).sum();
             if ts == TS_ENCAPSULATED_UNCOMPRESSED {
-                std::borrow::Cow::Owned(seq.fragments().iter().flat_map(|f| f.iter().copied()).collect())
+                std::borrow::Cow::Owned(fragments.iter().flat_map(|f| f.iter().copied()).collect())
+            } else if !encapsulated_ts {
+                return Err(err(format!(
+                    "encapsulated (fragmented) pixel data in a {} file, which stores pixels natively: corrupt",
+                    ts_name(&ts)
+                )));
+            } else if need64 > 1100 * compressed + (1 << 20) {
+                return Err(err(format!(
+                    "the header claims {cols}×{rows}×{frames} pixels ({need} bytes) from {compressed} bytes of compressed data: corrupt"
+                )));
+            } else if ts == TS_RLE {
+                std::borrow::Cow::Owned(
+                    decode_rle(fragments, frames, per_frame, bytes_per).map_err(|p| err(format!("RLE Lossless pixel data: {p}")))?,
+                )
             } else {
-                let compressed: usize = seq.fragments().iter().map(|f| f.len()).sum();
-                if need as u64 > 1100 * compressed as u64 + (1 << 20) {
-                    return Err(err(format!(
-                        "the header claims {cols}×{rows}×{frames} pixels ({need} bytes) from {compressed} bytes of compressed data: corrupt"
-                    )));
+                if bytes_per > 2 {
+                    return Err(err(format!("JPEG pixel data with BitsAllocated {ba} is not supported (8 or 16)")));
                 }
-                use dicom_pixeldata::PixelDecoder;
-                let decoded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    obj.decode_pixel_data().map(|d| d.data().to_vec())
-                }));
-                match decoded {
-                    Ok(Ok(d)) => std::borrow::Cow::Owned(d),
-                    Ok(Err(e)) => return Err(err(format!("cannot decode {} pixel data: {e}", ts_name(&ts)))),
-                    Err(_) => {
-                        return Err(err(format!("the {} decoder failed on this file (corrupt data)", ts_name(&ts))));
-                    }
-                }
+                std::borrow::Cow::Owned(
+                    decode_jpeg(fragments, frames, rows, cols, bytes_per)
+                        .map_err(|p| err(format!("{} pixel data: {p}", ts_name(&ts))))?,
+                )
             }
         }
         DicomValue::Sequence(_) => return Err(err("PixelData is a sequence, not pixels: corrupt".into())),
@@ -257,6 +295,128 @@ pub(super) fn read_file(name: &str, bytes: &[u8]) -> Result<FileInfo, IoError> {
         frames: out_frames,
         notes,
     })
+}
+
+/// RLE Lossless (PS3.5 Annex G), decoded here rather than by `dicom-pixeldata`, whose decoder
+/// indexes the segment table and its output unchecked: a fragment with 0 segments or a short
+/// one, more fragments than frames, or a segment that decodes short would panic, and a panic
+/// aborts the browser page. One fragment per frame, one segment per byte of a sample (most
+/// significant first); every offset and every run is checked against the bytes there. Returns
+/// the samples little endian, as native pixel data.
+fn decode_rle(fragments: &[Vec<u8>], frames: usize, per_frame: usize, bytes_per: usize) -> Result<Vec<u8>, String> {
+    if fragments.len() != frames {
+        return Err(format!(
+            "{} fragments for {frames} frame{} (RLE stores exactly one fragment per frame): corrupt",
+            fragments.len(),
+            if frames == 1 { "" } else { "s" }
+        ));
+    }
+    let frame_bytes = per_frame * bytes_per;
+    let mut out = vec![0u8; frames * frame_bytes];
+    for (f, frag) in fragments.iter().enumerate() {
+        if frag.len() < 64 {
+            return Err(format!("fragment {f} is {} bytes, shorter than the 64-byte RLE header: corrupt", frag.len()));
+        }
+        let word = |i: usize| u32::from_le_bytes([frag[4 * i], frag[4 * i + 1], frag[4 * i + 2], frag[4 * i + 3]]) as u64;
+        let n = word(0);
+        if n != bytes_per as u64 {
+            return Err(format!(
+                "fragment {f} has {n} segments where {}-bit grayscale needs {bytes_per}: corrupt",
+                bytes_per * 8
+            ));
+        }
+        let dst = &mut out[f * frame_bytes..(f + 1) * frame_bytes];
+        for i in 0..bytes_per {
+            let start = word(1 + i);
+            let end = if i + 1 < bytes_per { word(2 + i) } else { frag.len() as u64 };
+            if start < 64 || start > end || end > frag.len() as u64 {
+                return Err(format!(
+                    "fragment {f}: segment {i} at bytes {start}..{end} lies outside the {}-byte fragment: corrupt",
+                    frag.len()
+                ));
+            }
+            let seg = &frag[start as usize..end as usize];
+            let byte = bytes_per - 1 - i;
+            let got = unpack_bits(seg, per_frame, |k, v| dst[k * bytes_per + byte] = v);
+            if got < per_frame {
+                return Err(format!("fragment {f}: segment {i} decodes to {got} of {per_frame} bytes: truncated or corrupt"));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// PackBits: up to `n` bytes out through `put(index, byte)`; returns how many came out.
+fn unpack_bits(seg: &[u8], n: usize, mut put: impl FnMut(usize, u8)) -> usize {
+    let (mut i, mut k) = (0, 0);
+    while k < n && i < seg.len() {
+        let h = seg[i] as i8;
+        i += 1;
+        if h >= 0 {
+            let len = (h as usize + 1).min(seg.len() - i).min(n - k);
+            for &v in &seg[i..i + len] {
+                put(k, v);
+                k += 1;
+            }
+            i += h as usize + 1;
+        } else if h != -128 {
+            let Some(&v) = seg.get(i) else { break };
+            i += 1;
+            for _ in 0..(1 - h as isize) as usize {
+                if k == n {
+                    break;
+                }
+                put(k, v);
+                k += 1;
+            }
+        }
+    }
+    k
+}
+
+/// JPEG (baseline, extended, lossless), decoded here with `jpeg-decoder` the way
+/// `dicom-pixeldata` would (fragments joined, one JPEG stream per frame, each starting at its
+/// SOI marker), but with each frame's size checked against Rows × Columns before it is decoded
+/// and after: `dicom-pixeldata` copies every decoded frame into a buffer sized from the DICOM
+/// header and panics on a larger one.
+fn decode_jpeg(fragments: &[Vec<u8>], frames: usize, rows: usize, cols: usize, bytes_per: usize) -> Result<Vec<u8>, String> {
+    use jpeg_decoder::{Decoder, PixelFormat};
+    let data: Vec<u8> = fragments.concat();
+    let frame_bytes = rows * cols * bytes_per;
+    let mut out = Vec::with_capacity(frames * frame_bytes);
+    let mut at = 0usize;
+    for f in 0..frames {
+        let start = data
+            .get(at..)
+            .and_then(|rest| rest.windows(2).position(|w| w == [0xFF, 0xD8]))
+            .ok_or_else(|| format!("no JPEG stream for frame {f} of {frames}: truncated or corrupt"))?;
+        let mut cursor = Cursor::new(&data[at + start..]);
+        let mut dec = Decoder::new(&mut cursor);
+        dec.set_max_decoding_buffer_size(frame_bytes.max(1 << 16));
+        dec.read_info().map_err(|e| format!("frame {f}: {e}"))?;
+        let info = dec.info().ok_or_else(|| format!("frame {f}: no JPEG frame header"))?;
+        let bytes = match info.pixel_format {
+            PixelFormat::L8 => 1,
+            PixelFormat::L16 => 2,
+            other => return Err(format!("frame {f} is a colour JPEG ({other:?}); a grayscale image is needed")),
+        };
+        if info.width as usize != cols || info.height as usize != rows || bytes != bytes_per {
+            return Err(format!(
+                "frame {f} is a {}×{} JPEG of {}-byte samples, but the DICOM header says {cols}×{rows} in {} bits: corrupt",
+                info.width,
+                info.height,
+                bytes,
+                bytes_per * 8
+            ));
+        }
+        let px = dec.decode().map_err(|e| format!("frame {f}: {e}"))?;
+        if px.len() != frame_bytes {
+            return Err(format!("frame {f} decodes to {} bytes, {frame_bytes} expected: corrupt", px.len()));
+        }
+        out.extend_from_slice(&px);
+        at += start + (cursor.position() as usize).max(2);
+    }
+    Ok(out)
 }
 
 /// The acquisition matrix: the classic attribute, else the enhanced MR FOV/geometry of the first
@@ -419,6 +579,85 @@ mod tests {
         );
         let e = read_volume_bytes("sr.dcm", &obj).unwrap_err();
         assert!(e.problem.contains("no pixel data"), "{e}");
+    }
+
+    /// A baseline 8-bit 8×8 grayscale JPEG of a flat image (every block DC 0, so 128 after the
+    /// level shift), as scripts/make-corpus.py writes it.
+    const FLAT_JPEG_8X8: &[u8] = &[0xff, 0xd8, 0xff, 0xdb, 0x00, 0x43, 0x00, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0x01, 0xff, 0xc0, 0x00, 0x0b, 0x08, 0x00, 0x08, 0x00, 0x08, 0x01, 0x01, 0x11, 0x00, 0xff, 0xc4, 0x00, 0x26, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x10, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00, 0x3f, 0xff, 0xd9];
+
+    #[test]
+    fn jpeg_frames_decode_and_a_size_mismatch_is_refused() {
+        let s = Syn::new(8, 8, vec![]);
+        let mut b = s.encapsulated("1.2.840.10008.1.2.4.50", vec![FLAT_JPEG_8X8.to_vec()]);
+        // Syn writes BitsAllocated 16; this JPEG holds 8-bit samples: refused, not misread.
+        let e = read_volume_bytes("j16.dcm", &b).unwrap_err();
+        assert!(e.problem.contains("8×8 JPEG of 1-byte samples") && e.problem.contains("16 bits"), "{e}");
+        // BitsAllocated/Stored 8, high bit 7: decoded.
+        for (tag, v) in [([0x00u8, 0x01], 8u16), ([0x01, 0x01], 8), ([0x02, 0x01], 7)] {
+            let at = b.windows(8).position(|w| w[..4] == [0x28, 0x00, tag[0], tag[1]] && &w[4..6] == b"US").unwrap();
+            b[at + 8..at + 10].copy_from_slice(&v.to_le_bytes());
+        }
+        let v = read_volume_bytes("j8.dcm", &b).unwrap();
+        assert_eq!(v.slices[0].data, vec![128.0; 64]);
+        // The same JPEG in a 4×4 image: refused before decoding into a 16-byte frame.
+        let small = Syn::new(4, 4, vec![]).encapsulated("1.2.840.10008.1.2.4.50", vec![FLAT_JPEG_8X8.to_vec()]);
+        let e = read_volume_bytes("small.dcm", &small).unwrap_err();
+        assert!(e.problem.contains("8×8 JPEG"), "{e}");
+    }
+
+    #[test]
+    fn rle_fragments_and_segments_are_checked() {
+        // Two frames, one fragment each, 16-bit: decoded; a missing fragment or an extra one is refused.
+        let frag = |vals: &[u16]| {
+            let mut f = vec![0u8; 64];
+            f[0..4].copy_from_slice(&2u32.to_le_bytes());
+            f[4..8].copy_from_slice(&64u32.to_le_bytes());
+            f[8..12].copy_from_slice(&(64 + 1 + vals.len() as u32).to_le_bytes());
+            f.push(vals.len() as u8 - 1);
+            f.extend(vals.iter().map(|v| (v >> 8) as u8));
+            f.push(vals.len() as u8 - 1);
+            f.extend(vals.iter().map(|v| (v & 0xff) as u8));
+            f
+        };
+        let mut s = Syn::new(2, 2, vec![]);
+        s.frames = 2;
+        let b = s.encapsulated("1.2.840.10008.1.2.5", vec![frag(&[1, 2, 3, 4]), frag(&[500, 600, 700, 800])]);
+        let v = read_volume_bytes("rle2.dcm", &b).unwrap();
+        assert_eq!(v.depth(), 2);
+        let e = read_volume_bytes("rle1.dcm", &s.encapsulated("1.2.840.10008.1.2.5", vec![frag(&[1, 2, 3, 4])])).unwrap_err();
+        assert!(e.problem.contains("1 fragments for 2 frames"), "{e}");
+        let three = vec![frag(&[1, 2, 3, 4]), frag(&[1, 2, 3, 4]), frag(&[1, 2, 3, 4])];
+        let e = read_volume_bytes("rle3.dcm", &s.encapsulated("1.2.840.10008.1.2.5", three)).unwrap_err();
+        assert!(e.problem.contains("3 fragments for 2 frames"), "{e}");
+        // A segment that decodes short, and a header with no segments.
+        let s1 = Syn::new(2, 2, vec![]);
+        let short = frag(&[1, 2]);
+        let e = read_volume_bytes("short.dcm", &s1.encapsulated("1.2.840.10008.1.2.5", vec![short])).unwrap_err();
+        assert!(e.problem.contains("decodes to 2 of 4 bytes"), "{e}");
+        let mut none = frag(&[1, 2, 3, 4]);
+        none[0..4].copy_from_slice(&0u32.to_le_bytes());
+        let e = read_volume_bytes("none.dcm", &s1.encapsulated("1.2.840.10008.1.2.5", vec![none])).unwrap_err();
+        assert!(e.problem.contains("has 0 segments"), "{e}");
+    }
+
+    #[test]
+    fn monochrome1_is_noted_and_palette_color_refused() {
+        let mut s = Syn::new(4, 3, ramp(4, 3, 0));
+        s.extra.push(txt(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME1"));
+        let l = crate::io::read_volume_bytes_with("m1.dcm", &s.native(TS_EXPLICIT_LE), &ReadOptions::default()).unwrap();
+        assert!(l.notes.iter().any(|n| n.contains("m1.dcm") && n.contains("MONOCHROME1")), "{:?}", l.notes);
+        assert_eq!(l.volume.slices[0].data[1], 3.0, "values as stored");
+        let mut s = Syn::new(4, 3, ramp(4, 3, 0));
+        s.extra.push(txt(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "PALETTE COLOR"));
+        let e = read_volume_bytes("pal.dcm", &s.native(TS_EXPLICIT_LE)).unwrap_err();
+        assert!(e.problem.contains("PALETTE COLOR"), "{e}");
+    }
+
+    #[test]
+    fn deflated_files_are_prescanned_and_read() {
+        let s = Syn::new(4, 3, ramp(4, 3, 0));
+        let v = read_volume_bytes("d.dcm", &s.native("1.2.840.10008.1.2.1.99")).unwrap();
+        assert_eq!(v.slices[0].data, ramp(4, 3, 0).iter().map(|&x| x as f32).collect::<Vec<_>>());
     }
 
     // Real data (skipped when ../shared/data is absent)

@@ -3,7 +3,7 @@
 //! otherwise allocate and zero whatever an element claims, up to 4 GiB, on a file of a few bytes.
 
 use super::syntax::{TS_DEFLATED, TS_EXPLICIT_BE, TS_IMPLICIT_LE};
-use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry, VirtualVr};
+use dicom_core::dictionary::{DataDictionary, DataDictionaryEntry};
 use dicom_core::{Tag, VR};
 use dicom_dictionary_std::StandardDataDictionary;
 
@@ -23,14 +23,85 @@ fn rd32(b: &[u8], o: usize, le: bool) -> u32 {
     if le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) }
 }
 
+/// Whether an explicit-VR element header carries a 4-byte length (12-byte header) rather than a
+/// 2-byte one (8-byte header). This is the rule of the decoders that `dicom-object` parses with
+/// (dicom-encoding's explicit VR little and big endian `decode_header`), kept identical here: the
+/// VR is read with `VR::from_binary`, an unknown VR is taken as UN, and only the VRs of PS3.5
+/// Table 7.1-2 have a 2-byte length. Any other rule lets the two disagree on where an element
+/// ends, and a length the pre-scan never checked reaches the parser's allocation.
 fn long_vr(vr: [u8; 2]) -> bool {
-    matches!(&vr, b"OB" | b"OD" | b"OF" | b"OL" | b"OV" | b"OW" | b"SQ" | b"SV" | b"UC" | b"UN" | b"UR" | b"UT" | b"UV")
+    !matches!(
+        parsed_vr(vr),
+        VR::AE
+            | VR::AS
+            | VR::AT
+            | VR::CS
+            | VR::DA
+            | VR::DS
+            | VR::DT
+            | VR::FL
+            | VR::FD
+            | VR::IS
+            | VR::LO
+            | VR::LT
+            | VR::PN
+            | VR::SH
+            | VR::SL
+            | VR::SS
+            | VR::ST
+            | VR::TM
+            | VR::UI
+            | VR::UL
+            | VR::US
+    )
+}
+
+/// The VR as the parser reads it: unknown bytes are UN.
+fn parsed_vr(vr: [u8; 2]) -> VR {
+    VR::from_binary(vr).unwrap_or(VR::UN)
+}
+
+/// One element header as the parser's explicit-VR decoder reads it: (group, element, length,
+/// header size), or `None` when the bytes end inside the header. Items and delimiters (group
+/// FFFE) have no VR: tag and a 4-byte length.
+fn explicit_header(b: &[u8], pos: usize, end: usize, le: bool) -> Option<(u16, u16, Option<VR>, u32, usize)> {
+    if pos.checked_add(8)? > end {
+        return None;
+    }
+    let (group, elem) = (rd16(b, pos, le), rd16(b, pos + 2, le));
+    if group == 0xFFFE {
+        return Some((group, elem, None, rd32(b, pos + 4, le), 8));
+    }
+    let vr = [b[pos + 4], b[pos + 5]];
+    if long_vr(vr) {
+        if pos + 12 > end {
+            return None;
+        }
+        Some((group, elem, Some(parsed_vr(vr)), rd32(b, pos + 8, le), 12))
+    } else {
+        Some((group, elem, Some(parsed_vr(vr)), rd16(b, pos + 6, le) as u32, 8))
+    }
+}
+
+/// The VR the parser's implicit-VR decoder gives a tag (dicom-encoding's `implicit_le`): OW for
+/// pixel and overlay data, else the dictionary's, relaxed, else UN.
+fn implicit_vr(group: u16, elem: u16) -> VR {
+    if (group, elem) == (0x7FE0, 0x0010) || (group >> 8 == 0x60 && elem == 0x3000) {
+        VR::OW
+    } else {
+        StandardDataDictionary.by_tag(Tag(group, elem)).map(|e| e.vr().relaxed()).unwrap_or(VR::UN)
+    }
 }
 
 const UNDEFINED: u32 = 0xFFFF_FFFF;
 const MAX_DEPTH: u32 = 32;
 
 /// Walks the file meta group and the data set; returns the transfer syntax UID.
+///
+/// The meta group is walked the way `dicom-object` reads it (`FileMetaTable::read_from`): the
+/// group length (0002,0000) first, then elements until that many bytes are read, whatever their
+/// group, so that the data set starts where the parser will start it. A deflated data set is
+/// inflated here, bounded by what the reader accepts, and walked like any other.
 pub(super) fn prescan(b: &[u8]) -> Result<String, String> {
     let mut pos = if b.get(128..132) == Some(&b"DICM"[..]) {
         132
@@ -39,27 +110,29 @@ pub(super) fn prescan(b: &[u8]) -> Result<String, String> {
     } else {
         return Err("not a DICOM file (no DICM magic at byte 128)".into());
     };
+    let Some((0x0002, 0x0000, _, 4, hdr)) = explicit_header(b, pos, b.len(), true) else {
+        return Err("the file meta group does not start with its group length (0002,0000) of 4 bytes: corrupt".into());
+    };
+    if pos + hdr + 4 > b.len() {
+        return Err("truncated file meta group".into());
+    }
+    let group_length = rd32(b, pos + hdr, true);
+    pos += hdr + 4;
     let mut ts = String::new();
-    while pos + 8 <= b.len() && rd16(b, pos, true) == 0x0002 {
-        let elem = rd16(b, pos + 2, true);
-        let vr = [b[pos + 4], b[pos + 5]];
-        let (len, hdr) = if long_vr(vr) {
-            if pos + 12 > b.len() {
-                return Err("truncated file meta group".into());
-            }
-            (rd32(b, pos + 8, true), 12)
-        } else {
-            (rd16(b, pos + 6, true) as u32, 8)
-        };
+    let mut total: u32 = 0;
+    while total < group_length {
+        let (group, elem, _, len, hdr) =
+            explicit_header(b, pos, b.len(), true).ok_or_else(|| "truncated file meta group".to_string())?;
         if len == UNDEFINED {
-            return Err(format!("file meta element (0002,{elem:04X}) has an undefined length"));
+            return Err(format!("file meta element ({group:04X},{elem:04X}) has an undefined length"));
         }
         let end = (pos + hdr).checked_add(len as usize).filter(|&e| e <= b.len()).ok_or_else(|| {
-            format!("file meta element (0002,{elem:04X}) claims {len} bytes but the file has only {} left: truncated or corrupt", b.len().saturating_sub(pos + hdr))
+            format!("file meta element ({group:04X},{elem:04X}) claims {len} bytes but the file has only {} left: truncated or corrupt", b.len().saturating_sub(pos + hdr))
         })?;
-        if elem == 0x0010 {
+        if (group, elem) == (0x0002, 0x0010) {
             ts = String::from_utf8_lossy(&b[pos + hdr..end]).trim_end_matches(['\0', ' ']).trim().to_string();
         }
+        total = total.saturating_add(hdr as u32).saturating_add(len);
         pos = end;
     }
     if ts.is_empty() {
@@ -68,12 +141,39 @@ pub(super) fn prescan(b: &[u8]) -> Result<String, String> {
     let enc = match ts.as_str() {
         TS_IMPLICIT_LE => Enc { explicit: false, le: true },
         TS_EXPLICIT_BE => Enc { explicit: true, le: false },
-        // The data set itself is compressed; the parser inflates it (not checked here).
-        TS_DEFLATED | "1.2.840.10008.1.2.4.95" | "1.2.840.10008.1.2.4.205" => return Ok(ts),
+        TS_DEFLATED => {
+            let inflated = inflate_dataset(&b[pos..])?;
+            walk_dataset(&inflated, 0, inflated.len(), Enc { explicit: true, le: true }, false, 0)?;
+            return Ok(ts);
+        }
+        // Not decodable by this build: refused by name before anything parses the data set.
+        _ if !super::syntax::ts_decodable(&ts) => return Ok(ts),
         _ => Enc { explicit: true, le: true },
     };
     walk_dataset(b, pos, b.len(), enc, false, 0)?;
     Ok(ts)
+}
+
+/// The most bytes a deflated data set may inflate to: the largest pixel data the reader accepts
+/// (MAX_VOXELS samples of 32 bits) plus room for the rest of the header.
+const MAX_INFLATED: u64 = crate::io::MAX_RAW_BYTES;
+
+/// Inflates a Deflated Explicit VR Little Endian data set (raw deflate), refusing it as soon as
+/// it grows past [`MAX_INFLATED`]: a few compressed bytes cannot make the reader hold gigabytes.
+fn inflate_dataset(deflated: &[u8]) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::DeflateDecoder::new(deflated)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| format!("corrupt deflated data set after {} inflated bytes: {e}", out.len()))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(format!(
+            "the deflated data set inflates to more than {} MiB, more than this reader accepts",
+            MAX_INFLATED >> 20
+        ));
+    }
+    Ok(out)
 }
 
 fn walk_dataset(
@@ -99,36 +199,36 @@ fn walk_dataset(
         }
         let (group, elem) = (rd16(b, pos, enc.le), rd16(b, pos + 2, enc.le));
         if group == 0xFFFE {
+            // The parser ends an undefined-length item at an item delimiter and ignores one
+            // outside any sequence; anything else of group FFFE here (a sequence delimiter, an
+            // item, an item delimiter inside a defined-length item) it would read as an element
+            // or as the end of something this walk is still inside: the two would disagree on
+            // where the next element starts, so such a file is refused.
             match elem {
                 0xE00D if until_delim => return Ok(pos + 8),
-                0xE00D | 0xE0DD => {
+                0xE00D if depth == 0 => {
                     pos += 8;
                     continue;
                 }
-                _ => return Err(format!("unexpected item tag (FFFE,{elem:04X}) at byte {pos}")),
+                _ => return Err(format!("unexpected item tag (FFFE,{elem:04X}) at byte {pos}: corrupt")),
             }
         }
         let (vr, len, hdr) = if enc.explicit {
-            let vr = [b[pos + 4], b[pos + 5]];
-            if long_vr(vr) {
-                if pos + 12 > end {
-                    return Err(format!("truncated data element ({group:04X},{elem:04X})"));
-                }
-                (Some(vr), rd32(b, pos + 8, enc.le), 12)
-            } else {
-                (Some(vr), rd16(b, pos + 6, enc.le) as u32, 8)
-            }
+            let (_, _, vr, len, hdr) = explicit_header(b, pos, end, enc.le)
+                .ok_or_else(|| format!("truncated data element ({group:04X},{elem:04X})"))?;
+            (vr.unwrap_or(VR::UN), len, hdr)
         } else {
-            (None, rd32(b, pos + 4, enc.le), 8)
+            (implicit_vr(group, elem), rd32(b, pos + 4, enc.le), 8)
         };
         let vstart = pos + hdr;
         if len == UNDEFINED {
-            if (group, elem) == (0x7FE0, 0x0010) {
+            // In the parser's order: an SQ is a sequence whatever its tag; then pixel data.
+            if vr != VR::SQ && (group, elem) == (0x7FE0, 0x0010) {
                 pos = walk_fragments(b, vstart, end, enc)?;
             } else {
-                // A sequence; an undefined-length UN holds implicit VR little endian.
-                let inner = if vr == Some(*b"UN") { Enc { explicit: false, le: true } } else { enc };
-                pos = walk_sequence(b, vstart, end, inner, true, depth + 1)?;
+                // The parser reads any other undefined length as a sequence, in the same encoding
+                // (UN included: it does not switch to implicit VR), and so does this walk.
+                pos = walk_sequence(b, vstart, end, enc, true, depth + 1)?;
             }
             continue;
         }
@@ -138,13 +238,21 @@ fn walk_dataset(
                 end - vstart
             )
         })?;
-        let is_sq = match vr {
-            Some(v) => &v == b"SQ",
-            None => StandardDataDictionary
-                .by_tag(Tag(group, elem))
-                .map(|e| e.vr() == VirtualVr::Exact(VR::SQ))
-                .unwrap_or(false),
+        let is_sq = vr == VR::SQ;
+        // The parser reads a numeric value as whole numbers of its item size and no more: a
+        // length that is not a multiple of it would leave bytes behind and the two walks apart.
+        let item = match vr {
+            VR::US | VR::SS | VR::OW => 2,
+            VR::UL | VR::SL | VR::FL | VR::OF | VR::OL | VR::AT => 4,
+            VR::FD | VR::OD | VR::SV | VR::UV | VR::OV => 8,
+            _ => 1,
         };
+        if len % item != 0 {
+            return Err(format!(
+                "element ({group:04X},{elem:04X}) of VR {} has length {len}, not a multiple of {item}: corrupt",
+                vr.to_string()
+            ));
+        }
         if is_sq {
             walk_sequence(b, vstart, vend, enc, false, depth + 1)?;
         }
@@ -169,7 +277,6 @@ fn walk_sequence(b: &[u8], mut pos: usize, end: usize, enc: Enc, undefined: bool
         }
         match elem {
             0xE0DD if undefined => return Ok(pos + 8),
-            0xE0DD | 0xE00D => pos += 8,
             0xE000 if len == UNDEFINED => pos = walk_dataset(b, pos + 8, end, enc, true, depth + 1)?,
             0xE000 => {
                 let s = pos + 8;

@@ -6,6 +6,12 @@ pub(super) const TS_EXPLICIT_LE: &str = "1.2.840.10008.1.2.1";
 pub(super) const TS_EXPLICIT_BE: &str = "1.2.840.10008.1.2.2";
 pub(super) const TS_DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 pub(super) const TS_ENCAPSULATED_UNCOMPRESSED: &str = "1.2.840.10008.1.2.1.98";
+pub(super) const TS_RLE: &str = "1.2.840.10008.1.2.5";
+
+/// The JPEG transfer syntaxes this build decodes (through `dicom-pixeldata`).
+pub(super) fn ts_is_jpeg(ts: &str) -> bool {
+    matches!(ts, "1.2.840.10008.1.2.4.50" | "1.2.840.10008.1.2.4.51" | "1.2.840.10008.1.2.4.57" | "1.2.840.10008.1.2.4.70")
+}
 
 /// Transfer syntaxes whose pixel data this build decodes: native ones here, JPEG and RLE through
 /// `dicom-pixeldata` (feature "native").
