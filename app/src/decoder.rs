@@ -429,6 +429,22 @@ impl Decoder {
         Ok((Image::new(grid.x.lr, grid.y.lr, r.values), grid))
     }
 
+    /// `recon` with its measured band replaced by that of its low-res input `lr` (the engine's
+    /// [`coordsr::kspace::data_consistency`]), in a worker when one runs.
+    pub async fn consistent(&self, recon: &Image, lr: &Image) -> Result<Image, String> {
+        let Some(pool) = &self.pool else { return Ok(coordsr::kspace::data_consistency(recon, lr)) };
+        let (a, b) = (js_sys::Float32Array::from(&recon.data[..]), js_sys::Float32Array::from(&lr.data[..]));
+        let transfer = js_sys::Array::of2(&a.buffer(), &b.buffer());
+        let (width, height, lr_width, lr_height) = (recon.width, recon.height, lr.width, lr.height);
+        let r = pool
+            .run(move |id| ToWorker::Consistent { id, width, height, lr_width, lr_height }, js_sys::Array::of2(&a, &b).into(), transfer)
+            .await?;
+        if r.values.len() != width * height {
+            return Err(format!("a worker returned {} samples for {width}×{height}", r.values.len()));
+        }
+        Ok(Image::new(width, height, r.values))
+    }
+
     /// PSNR, SSIM and VIF of `distorted` against `reference` (the engine's
     /// [`metrics::evaluate`]), in a worker when one runs.
     pub async fn score(&self, reference: &Image, distorted: &Image) -> Result<Metrics, String> {

@@ -38,6 +38,11 @@ pub enum ToWorker {
     /// Score the second `width × height` image in `data` (a JS array of two Float32Array)
     /// against the first: the worker replies with a [`FromWorker::Scored`].
     Score { id: u32, width: usize, height: usize },
+    /// Data consistency ([`coordsr::kspace::data_consistency`]): the first image in `data` (a JS
+    /// array of two Float32Array), a `width × height` reconstruction, with its measured band
+    /// replaced by that of the second, the `lr_width × lr_height` input: the worker replies with
+    /// the values.
+    Consistent { id: u32, width: usize, height: usize, lr_width: usize, lr_height: usize },
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]

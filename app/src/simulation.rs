@@ -20,9 +20,11 @@ pub const FACTORS: [f64; 5] = [1.5, 2.0, 2.5, 3.0, 4.0];
 
 #[derive(Clone)]
 pub struct Simulation {
-    /// Slice key and factor this belongs to.
+    /// Slice key, factor and data consistency this belongs to.
     pub key: String,
     pub factor: f64,
+    /// The learned methods' outputs had their measured band replaced by the input's.
+    pub dc: bool,
     pub truth: Rc<Image>,
     pub lr_size: (usize, usize),
     pub recons: Vec<(Method, Rc<Image>)>,
@@ -46,20 +48,22 @@ impl Simulation {
 #[derive(Clone, Copy)]
 pub struct SimulationState {
     pub factor: RwSignal<Option<f64>>,
+    /// Apply data consistency to the learned methods' reconstructions.
+    pub dc: RwSignal<bool>,
     pub result: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
 }
 
 impl SimulationState {
     /// A new state (the mode off), provided to every component below the caller.
     pub fn provide() -> Self {
-        let s = Self { factor: RwSignal::new(None), result: RwSignal::new_local(None) };
+        let s = Self { factor: RwSignal::new(None), dc: RwSignal::new(false), result: RwSignal::new_local(None) };
         provide_context(s);
         s
     }
 }
 
-pub fn key(slice_key: &str, factor: f64) -> String {
-    format!("{slice_key}@{factor}")
+pub fn key(slice_key: &str, factor: f64, dc: bool) -> String {
+    format!("{slice_key}@{factor}{}", if dc { "+dc" } else { "" })
 }
 
 /// Keep `shared.result` in step with the slice on screen and the chosen factor.
@@ -67,6 +71,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
     let lane = Rc::new(Lane::default());
     Effect::new(move |_| {
         let factor = shared.factor.get();
+        let dc = shared.dc.get();
         let decoder = state.decoder.get();
         let current = state.current_slice();
         let generation = lane.begin();
@@ -75,7 +80,9 @@ pub fn run(state: ViewerState, shared: SimulationState) {
             return;
         };
         let truth = Rc::new(scan.volume.slices[index].clone());
-        let key = key(&scan.key(index), factor);
+        // The low-res input's blocks are shared by both settings of data consistency.
+        let lr_key = format!("{}/lr", key(&scan.key(index), factor, false));
+        let key = key(&scan.key(index), factor, dc);
         if shared.result.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key)) {
             return;
         }
@@ -91,6 +98,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
             let mut sim = Simulation {
                 key: key.clone(),
                 factor,
+                dc,
                 truth: truth.clone(),
                 lr_size: (lr.width, lr.height),
                 recons: Vec::new(),
@@ -104,7 +112,6 @@ pub fn run(state: ViewerState, shared: SimulationState) {
                 }
                 sim.pending = Some((m, 0.0));
                 shared.result.set(Some(Rc::new(sim.clone())));
-                let lr_key = format!("{key}/lr");
                 let recon = decoder
                     .reconstruct(&lane, generation, &lr_key, &lr, &grid, m, |done| {
                         if !lane.stale(generation) {
@@ -127,6 +134,19 @@ pub fn run(state: ViewerState, shared: SimulationState) {
                     }
                     None => continue,
                 };
+                let recon = match (dc, m) {
+                    (true, Method::Coord | Method::Conv) => match decoder.consistent(&recon, &lr).await {
+                        Ok(r) => r,
+                        Err(e) => {
+                            state.error.set(Some(format!("data consistency of {} failed: {e}", m.label())));
+                            continue;
+                        }
+                    },
+                    _ => recon,
+                };
+                if lane.stale(generation) {
+                    return;
+                }
                 let score = decoder.score(&truth, &recon).await;
                 if lane.stale(generation) {
                     return;

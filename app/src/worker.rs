@@ -14,6 +14,7 @@ use crate::protocol::{self, FromWorker, ToWorker};
 use burn::tensor::Device;
 use coordsr::degrade::Degradation;
 use coordsr::image::Image;
+use coordsr::kspace;
 use coordsr::metrics;
 use coordsr::infer::Encoded;
 use coordsr::model::SrModel;
@@ -149,11 +150,15 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
             Err(message) => (FromWorker::Failed { id, message }, None, None),
         }),
         ToWorker::Score { id, width, height } => Some(
-            match images(&data, 2, width, height).and_then(|i| metrics::evaluate(&i[0], &i[1], None).map_err(|e| e.to_string())) {
+            match images(&data, &[(width, height), (width, height)]).and_then(|i| metrics::evaluate(&i[0], &i[1], None).map_err(|e| e.to_string())) {
                 Ok(metrics) => (FromWorker::Scored { id, metrics }, None, None),
                 Err(message) => (FromWorker::Failed { id, message }, None, None),
             },
         ),
+        ToWorker::Consistent { id, width, height, lr_width, lr_height } => Some(match images(&data, &[(width, height), (lr_width, lr_height)]) {
+            Ok(i) => (FromWorker::Values { id }, Some(kspace::data_consistency(&i[0], &i[1]).data), None),
+            Err(message) => (FromWorker::Failed { id, message }, None, None),
+        }),
         ToWorker::Sample { id, key, model, block, cell } => Some(
             match async {
                 let coords = protocol::coords(&protocol::floats(&data)?);
@@ -171,12 +176,14 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
     }
 }
 
-/// The images of a message's data: a JS array of `n` Float32Array of `width × height`.
-fn images(data: &JsValue, n: usize, width: usize, height: usize) -> Result<Vec<Image>, String> {
+/// The images of a message's data: a JS array of Float32Array, one per `(width, height)`.
+fn images(data: &JsValue, sizes: &[(usize, usize)]) -> Result<Vec<Image>, String> {
     let list = js_sys::Array::from(data);
-    (0..n as u32)
-        .map(|i| {
-            let v = protocol::floats(&list.get(i))?;
+    sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &(width, height))| {
+            let v = protocol::floats(&list.get(i as u32))?;
             if v.len() != width * height {
                 return Err(format!("an image of {} samples for {width}×{height}", v.len()));
             }

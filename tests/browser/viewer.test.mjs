@@ -139,6 +139,25 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       }, null, { timeout: TIMEOUT, polling: 250 }).then((h) => h.evaluate((f) => f.map((x) => ({ w: x.width, h: x.height, z: x.zoom, c: [x.centerX, x.centerY] }))));
       assert.deepEqual(panes[0], panes[1], 'the panes are synced');
       await page.screenshot({ path: path.join(shots, `viewer-${tier}-simulate.png`) });
+
+      // Data consistency: the learned methods are re-scored with their measured band replaced by
+      // the input's (the engine's projection, in a worker); the classical ones are untouched.
+      await page.check('[data-testid=dc]');
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid=metrics] tbody tr')];
+        return rows.length === 4 && rows.every((r) => /^\d+\.\d+$/.test(r.querySelectorAll('td')[2]?.textContent ?? ''))
+          && /data consistency/.test(document.querySelector('[data-testid=metrics] tr[data-method=coord] th')?.textContent ?? '');
+      }, null, { timeout: TIMEOUT, polling: 250 });
+      const dcScores = await page.$$eval('[data-testid=metrics] tbody tr', (rows) => Object.fromEntries(rows.map((r) =>
+        [r.dataset.method, [...r.querySelectorAll('td')].map((td) => Number(td.textContent))])));
+      console.log(`# ${tier}: simulated 2× scores with data consistency: ${JSON.stringify(dcScores)}`);
+      for (const m of ['coord', 'conv']) {
+        assert.ok(dcScores[m].every(Number.isFinite), m);
+        assert.notDeepEqual(dcScores[m], scores[m], `${m} changes with data consistency`);
+      }
+      for (const m of ['bicubic', 'nearest']) assert.deepEqual(dcScores[m], scores[m], `${m} is not projected`);
+      assert.match(await page.textContent('[data-testid=metrics] tr[data-method=bicubic] th'), /^bicubic$/);
+      await page.uncheck('[data-testid=dc]');
       await page.selectOption('[data-testid=simulate]', 'off');
       await page.selectOption('[data-testid=compare]', 'off');
 

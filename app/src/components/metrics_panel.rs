@@ -22,7 +22,7 @@ pub fn MetricsPanel() -> impl IntoView {
                     };
                     Some(view! {
                         <tr data-method=m.key()>
-                            <th>{m.label()}</th>
+                            <th>{m.label()}{(result.dc && matches!(m, Method::Coord | Method::Conv)).then_some(" + data consistency")}</th>
                             {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
                         </tr>
                     })

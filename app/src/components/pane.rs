@@ -101,6 +101,7 @@ pub fn Pane(index: usize) -> impl IntoView {
             let view = state.view();
             let method = state.methods[index].get();
             let simulate = sim.factor.get();
+            let dc = sim.dc.get();
             let simulation = simulate.and_then(|_| sim.result.get());
             let Some(c) = canvas.get_untracked() else { return };
             let slice = scan.volume.slices[slice_index].clone();
@@ -132,7 +133,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                 let set_status = |st: Status| state.status.update(|s| s[index] = st);
                 if let Some(factor) = simulate {
                     // Simulated low-res mode: show the reconstruction on the original grid, pixel for pixel.
-                    let sim = simulation.filter(|s| s.key == crate::simulation::key(&key, factor));
+                    let sim = simulation.filter(|s| s.key == crate::simulation::key(&key, factor, dc));
                     let image = sim.as_ref().and_then(|s| s.image(method));
                     let start = crate::decoder::now();
                     let shown = view.nearest(image.as_deref().unwrap_or(&slice));

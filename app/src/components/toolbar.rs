@@ -60,6 +60,12 @@ pub fn Toolbar() -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
+            <label title="Data consistency: replace the measured band of coord's and conv's reconstructions with the low-res input's (k-space), so that truncating them gives back the input exactly">
+                <input type="checkbox" data-testid="dc" prop:checked=move || sim.dc.get()
+                    disabled=move || sim.factor.get().is_none()
+                    on:change=move |ev| sim.dc.set(event_target_checked(&ev))/>
+                " data consistency"
+            </label>
             </Show>
             <label>
                 "window "
