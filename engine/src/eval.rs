@@ -7,12 +7,10 @@ use crate::degrade::{Degradation, DegradationKind};
 use crate::image::Image;
 use crate::methods::{fmt_num, Method, Trained};
 use crate::metrics;
-use crate::plot;
 use burn::tensor::Device;
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Clone, Debug)]
 pub struct EvalConfig {
@@ -209,6 +207,9 @@ pub fn to_per_slice_csv(rows: &[Row]) -> String {
     s
 }
 
+/// Pixel size of the VIF-against-scale chart, in the report's PNG and the site's SVG alike.
+pub const VIF_CHART_SIZE: (u32, u32) = (800, 500);
+
 /// The poster's row order: defaults first, then the ablations (group, method, λ, train scales).
 pub const ROW_ORDER: [(&str, &str, &str, &str); 9] = [
     ("default", "bicubic", "", ""),
@@ -298,27 +299,11 @@ pub fn to_markdown(rows: &[Row], config: &EvalConfig) -> String {
     out
 }
 
-/// VIF against query scale, one line per method, for the first dataset (the test split).
-pub fn vif_chart(rows: &[Row], dataset: &str) -> plot::Canvas {
-    let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.dataset == dataset) {
-        let label = if r.lambda.is_empty() { r.method.clone() } else { format!("{} l={} {}x", r.method, r.lambda, r.train_scales) };
-        series.entry(label).or_default().push((r.query_scale, r.vif));
-    }
-    plot::line_chart(&plot::ChartSpec {
-        title: format!("VIF vs query scale ({dataset})"),
-        x_label: "query scale".into(),
-        y_label: "VIF".into(),
-        series: series.into_iter().map(|(label, points)| plot::Series { label, points }).collect(),
-        width: 800,
-        height: 500,
-        log_y: false,
-    })
-}
-
-/// The poster's figure on one test slice: input, bicubic 2×, conv 2×, coord 2× λ=0,
+/// The poster's figure on one test slice, as PNG: input, bicubic 2×, conv 2×, coord 2× λ=0,
 /// coord 2× λ=10, coord 4× λ=10 (queried from the same 2× input), zero-fill 2×, reference.
-pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> plot::Canvas {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>, String> {
+    use crate::chart::{self, Panel};
     let deg = Degradation::kspace(2.0);
     let (lr, grid) = deg.apply(hr);
     // A central crop a third of the slice wide, on the reference grid.
@@ -333,35 +318,38 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> plot::Canvas {
     let find = |method: &str, lambda: f64, ts: &str| {
         models.iter().find(|t| t.method() == method && t.lambda() == lambda && t.train_scales() == ts)
     };
-    let mut panels = vec![plot::Panel { title: "A input (2x low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
-    panels.push(plot::Panel { title: "B bicubic 2x".into(), image: crop(&Method::Bicubic.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    let mut panels = vec![Panel { title: "A input (2× low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
+    panels.push(Panel { title: "B bicubic 2×".into(), image: crop(&Method::Bicubic.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
     let mut add = |title: &str, t: Option<&Trained>, k: usize| {
         if let Some(t) = t {
             let g = crate::geometry::Grid::upscaled(lr.width, lr.height, 2.0 * k as f64, 2.0 * k as f64);
-            panels.push(plot::Panel { title: title.into(), image: crop(&t.model.upscale(&lr, &g, device), k), window: (lo, hi) });
+            panels.push(Panel { title: title.into(), image: crop(&t.model.upscale(&lr, &g, device), k), window: (lo, hi) });
         }
     };
-    add("C conv 2x", find("conv", 0.0, "2"), 1);
-    add("D coord 2x l=0", find("coord", 0.0, "1-2"), 1);
-    add("E coord 2x l=10", find("coord", 10.0, "1-2"), 1);
-    add("F coord 4x l=10", find("coord", 10.0, "1-2"), 2);
-    panels.push(plot::Panel { title: "zero-fill 2x".into(), image: crop(&Method::Zerofill.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
-    panels.push(plot::Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
-    plot::figure_grid(&panels, 4, 256)
+    add("C conv 2×", find("conv", 0.0, "2"), 1);
+    add("D coord 2× λ=0", find("coord", 0.0, "1-2"), 1);
+    add("E coord 2× λ=10", find("coord", 10.0, "1-2"), 1);
+    add("F coord 4× λ=10", find("coord", 10.0, "1-2"), 2);
+    panels.push(Panel { title: "zero-fill 2×".into(), image: crop(&Method::Zerofill.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    panels.push(Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
+    chart::figure_png(&panels, 4, 256)
 }
 
-/// Write `results.csv`, `results.md`, `vif_vs_scale.png` and `figure.png` into `out`.
-pub fn write_outputs(out: &Path, rows: &[Row], config: &EvalConfig, figure: Option<plot::Canvas>) -> Result<(), String> {
+/// Write `results.csv`, `results.md`, `per_slice.csv`, `vif_vs_scale.png` (the chart the site
+/// draws as SVG, for the first dataset: the test split) and `figure.png` (PNG bytes) into `out`.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn write_outputs(out: &std::path::Path, rows: &[Row], config: &EvalConfig, figure: Option<Vec<u8>>) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let w = |name: &str, bytes: &[u8]| std::fs::write(out.join(name), bytes).map_err(|e| format!("{}: {e}", out.join(name).display()));
     w("results.csv", to_csv(rows).as_bytes())?;
     w("results.md", to_markdown(rows, config).as_bytes())?;
     w("per_slice.csv", to_per_slice_csv(rows).as_bytes())?;
     if let Some(first) = rows.first() {
-        w("vif_vs_scale.png", &vif_chart(rows, &first.dataset).to_png())?;
+        use crate::chart;
+        w("vif_vs_scale.png", &chart::png(&[chart::vif_vs_scale(rows, &first.dataset)], VIF_CHART_SIZE)?)?;
     }
     if let Some(f) = figure {
-        w("figure.png", &f.to_png())?;
+        w("figure.png", &f)?;
     }
     Ok(())
 }

@@ -25,7 +25,7 @@ pub mod eval;
 pub mod paired;
 pub mod phantom;
 pub mod bench;
-pub mod plot;
+pub mod chart;
 pub mod view;
 pub mod tiles;
 pub mod study;

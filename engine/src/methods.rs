@@ -94,7 +94,7 @@ impl Header {
     }
 
     pub fn label(&self) -> String {
-        format!("{} λ={} {}×", self.method(), fmt_num(self.lambda()), self.train_scales())
+        label(self.method(), &fmt_num(self.lambda()), &self.train_scales())
     }
 
     /// The facts a user needs to trust a model: what it is, what it was trained on, how it did
@@ -128,6 +128,12 @@ impl Header {
 
 pub fn fmt_num(v: f64) -> String {
     if v.fract() == 0.0 { format!("{}", v as i64) } else { format!("{v}") }
+}
+
+/// The one label rule for a method wherever it is named (weights facts, charts, the site, the
+/// paired table), from its fields as `results.csv` writes them: "bicubic", "coord λ=10 1-2×".
+pub fn label(method: &str, lambda: &str, train_scales: &str) -> String {
+    if lambda.is_empty() { method.to_string() } else { format!("{method} λ={lambda} {train_scales}×") }
 }
 
 pub enum Method<'a> {

@@ -104,10 +104,7 @@ pub fn differences(rows: &[Row], a: Key, b: Key, score: Score) -> Vec<Difference
 }
 
 fn label(k: Key) -> String {
-    match (k.1.is_empty(), k.2.is_empty()) {
-        (true, _) => k.0.to_string(),
-        _ => format!("{} λ={} {}×", k.0, k.1, k.2),
-    }
+    crate::methods::label(k.0, k.1, k.2)
 }
 
 /// The [`COMPARISONS`] present in `rows`, as Markdown: one table per comparison and score, a row

@@ -556,47 +556,13 @@ pub fn train(
 pub fn write_curve(dir: &Path) -> Result<(), String> {
     let run = RunDir(dir.to_path_buf());
     let rows = read_log(&run.log());
-    let loss = crate::plot::line_chart(&crate::plot::ChartSpec {
-        title: "training loss".into(),
-        x_label: "step".into(),
-        y_label: "loss (L1 + lambda Ld)".into(),
-        series: vec![
-            crate::plot::Series { label: "loss".into(), points: rows.iter().map(|r| (r.step as f64, r.loss)).collect() },
-            crate::plot::Series { label: "L1".into(), points: rows.iter().map(|r| (r.step as f64, r.l1)).collect() },
-        ],
-        width: 640,
-        height: 400,
-        log_y: true,
-    });
-    let vif = crate::plot::line_chart(&crate::plot::ChartSpec {
-        title: "validation VIF".into(),
-        x_label: "step".into(),
-        y_label: "VIF".into(),
-        series: {
-            let mut v = vec![crate::plot::Series { label: "val VIF".into(), points: rows.iter().map(|r| (r.step as f64, r.val_vif)).collect() }];
-            let base: serde_json::Value =
-                std::fs::read(run.baselines()).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-            let (first, last) = (rows.first().map_or(0.0, |r| r.step as f64), rows.last().map_or(1.0, |r| r.step as f64));
-            for (key, label) in [("val_vif_bicubic", "bicubic"), ("val_vif_zerofill", "zero-fill")] {
-                if let Some(b) = base.get(key).and_then(|x| x.as_f64()) {
-                    v.push(crate::plot::Series { label: label.into(), points: vec![(first, b), (last, b)] });
-                }
-            }
-            v
-        },
-        width: 640,
-        height: 400,
-        log_y: false,
-    });
-    // Side by side: one picture per run.
-    let mut both = crate::plot::Canvas::new(1280, 400, [255, 255, 255]);
-    for (chart, x0) in [(&loss, 0), (&vif, 640)] {
-        for y in 0..chart.height.min(400) {
-            let src = &chart.rgb[3 * y * chart.width..3 * (y * chart.width + chart.width.min(640))];
-            both.rgb[3 * (y * 1280 + x0)..3 * (y * 1280 + x0) + src.len()].copy_from_slice(src);
-        }
-    }
-    both.save_png(&run.curve()).map_err(|e| format!("{}: {e}", run.curve().display()))
+    let base: serde_json::Value =
+        std::fs::read(run.baselines()).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    let baseline = |key: &str| base.get(key).and_then(|x| x.as_f64());
+    let log: Vec<_> = rows.iter().map(|r| (r.step as f64, r.loss, r.l1, r.val_vif)).collect();
+    let charts = crate::chart::training_curves(&log, baseline("val_vif_bicubic"), baseline("val_vif_zerofill"));
+    let png = crate::chart::png(&charts, (1280, 400))?;
+    std::fs::write(run.curve(), png).map_err(|e| format!("{}: {e}", run.curve().display()))
 }
 
 #[cfg(test)]
@@ -677,11 +643,18 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coordsr-train-{}-log", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let copy = RunDir(dir).log();
+        let copy = RunDir(dir.clone()).log();
         for row in read_log(&committed) {
             append_log(&copy, &row).unwrap();
         }
         assert_eq!(std::fs::read_to_string(copy).unwrap(), std::fs::read_to_string(committed).unwrap());
+        // And draws: loss and validation VIF side by side, with the baselines it was given.
+        let run = RunDir(dir);
+        std::fs::write(run.baselines(), r#"{"val_vif_bicubic": 0.593, "val_vif_zerofill": 0.627}"#).unwrap();
+        write_curve(&run.0).unwrap();
+        let png = std::fs::read(run.curve()).unwrap();
+        let info = png::Decoder::new(std::io::Cursor::new(&png)).read_info().unwrap().info().clone();
+        assert_eq!((info.width, info.height), (1280, 400));
     }
 
     #[test]

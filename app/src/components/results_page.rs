@@ -2,57 +2,22 @@
 //! RESULTS.md quotes), never typed by hand: the poster-layout tables with the poster's numbers
 //! beside ours, VIF against scale for every method, and the A–F figure.
 
-use coordsr::eval::{read_csv, Row, POSTER, ROW_ORDER};
+use coordsr::eval::{read_csv, Row, POSTER, ROW_ORDER, VIF_CHART_SIZE};
 use coordsr::methods::fmt_num;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 pub const RESULTS_CSV: &str = "results/results.csv";
 
-fn label(method: &str, lambda: &str, ts: &str) -> String {
-    if lambda.is_empty() { method.to_string() } else { format!("{method} λ={lambda} {ts}×") }
-}
-
-/// VIF against query scale, one line per method, as SVG.
+/// VIF against query scale: the chart `coordsr eval` draws into vif_vs_scale.png for the report
+/// (coordsr::chart, one definition, one palette, one label rule), drawn here as SVG.
 fn chart(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
-    let (w, h, left, bottom, top, right) = (640.0, 320.0, 50.0, 40.0, 12.0, 170.0);
-    let pts: Vec<&Row> = rows.iter().filter(|r| r.dataset == dataset).collect();
-    let (lo, hi) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), r| (a.min(r.vif), b.max(r.vif)));
-    let (lo, hi) = ((lo * 20.0).floor() / 20.0, (hi * 20.0).ceil() / 20.0);
-    let (smin, smax) = (1.5, 4.0);
-    let x = move |s: f64| left + (s - smin) / (smax - smin) * (w - left - right);
-    let y = move |v: f64| top + (hi - v) / (hi - lo).max(1e-9) * (h - top - bottom);
-    let colours = ["#6cb6ff", "#f0a050", "#60c080", "#e06060", "#b090e0", "#d0c050", "#50c0c0"];
-    let series: Vec<(String, Vec<(f64, f64)>)> = ROW_ORDER
-        .iter()
-        .filter_map(|(_, m, l, ts)| {
-            let mut p: Vec<(f64, f64)> = pts.iter().filter(|r| r.method == *m && r.lambda == *l && r.train_scales == *ts).map(|r| (r.query_scale, r.vif)).collect();
-            p.sort_by(|a, b| a.0.total_cmp(&b.0));
-            (!p.is_empty()).then(|| (label(m, l, ts), p))
-        })
-        .collect();
-    let ticks_y: Vec<f64> = (0..=((hi - lo) / 0.05).round() as usize).map(|i| lo + i as f64 * 0.05).collect();
-    view! {
-        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label=format!("VIF against query scale on {dataset}")>
-            {ticks_y.into_iter().map(|v| view! {
-                <line x1=left x2=w - right y1=y(v) y2=y(v) class="grid" />
-                <text x=left - 6.0 y=y(v) + 4.0 class="tick" text-anchor="end">{format!("{v:.2}")}</text>
-            }).collect_view()}
-            {[1.5, 2.0, 3.0, 4.0].into_iter().map(|s| view! {
-                <text x=x(s) y=h - bottom + 16.0 class="tick" text-anchor="middle">{format!("{}×", fmt_num(s))}</text>
-            }).collect_view()}
-            <text x=(left + w - right) / 2.0 y=h - 6.0 class="tick" text-anchor="middle">"query scale"</text>
-            {series.into_iter().enumerate().map(|(i, (name, p))| {
-                let c = colours[i % colours.len()];
-                let path = p.iter().map(|(s, v)| format!("{:.1},{:.1}", x(*s), y(*v))).collect::<Vec<_>>().join(" ");
-                view! {
-                    <polyline points=path fill="none" stroke=c stroke-width="2" />
-                    {p.iter().map(|(s, v)| view! { <circle cx=x(*s) cy=y(*v) r="3" fill=c /> }).collect_view()}
-                    <rect x=w - right + 12.0 y=top + 4.0 + i as f64 * 18.0 width="12" height="4" fill=c />
-                    <text x=w - right + 30.0 y=top + 10.0 + i as f64 * 18.0 class="tick">{name}</text>
-                }
-            }).collect_view()}
-        </svg>
+    match coordsr::chart::svg(&[coordsr::chart::vif_vs_scale(rows, dataset)], VIF_CHART_SIZE) {
+        Ok(svg) => view! {
+            <div class="chart" role="img" data-testid="vif-chart" aria-label=format!("VIF against query scale on {dataset}") inner_html=svg></div>
+        }
+        .into_any(),
+        Err(e) => view! { <p class="error">{e}</p> }.into_any(),
     }
 }
 

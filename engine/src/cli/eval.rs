@@ -61,7 +61,7 @@ impl Args {
         })?;
         pb.finish_and_clear();
         let fig =
-            datasets.first().and_then(|d| d.slices.get(d.slices.len() / 2)).map(|hr| eval::figure(hr, &models, &dev));
+            datasets.first().and_then(|d| d.slices.get(d.slices.len() / 2)).map(|hr| eval::figure(hr, &models, &dev)).transpose()?;
         eval::write_outputs(&self.out, &rows, &config, fig)?;
         print!("{}", eval::to_markdown(&rows, &config));
         Ok(())
