@@ -13,6 +13,16 @@ const MAX_INFLATE_RATIO: u64 = 1100;
 
 pub(crate) fn read_png_bytes(name: &str, bytes: &[u8]) -> Result<Volume, IoError> {
     let err = |p: String| IoError::new(name, p);
+    // IHDR is the first chunk (the PNG standard requires it): its claimed size is checked here,
+    // before the decoder sizes anything, so that the refusal reads the same natively and on
+    // wasm32 (where the decoder's own limits would trip first, with a vaguer message).
+    if bytes.len() >= 24 && &bytes[12..16] == b"IHDR" {
+        let be = |o: usize| u32::from_be_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as u64;
+        let (w, h) = (be(16), be(20));
+        if w == 0 || h == 0 || w > MAX_DIM || h > MAX_DIM || w * h > MAX_VOXELS {
+            return Err(err(format!("absurd PNG dimensions {w}×{h}")));
+        }
+    }
     let mut dec = Decoder::new_with_limits(Cursor::new(bytes), Limits { bytes: 1 << 28 });
     dec.set_transformations(Transformations::EXPAND);
     let mut reader = dec.read_info().map_err(|e| err(format!("not a readable PNG: {e}")))?;

@@ -4,12 +4,17 @@
 //! header-claimed voxel bytes before reading, and its qform code panics on a negative pixdim or a
 //! bad qfac — user data must do neither. The `nifti` crate still checks this code in the tests.
 
-use super::{IoError, Loaded, MAX_DIM, MAX_RAW_BYTES, MAX_VOXELS, check_volume, write_bytes};
+use super::{IoError, Loaded, MAX_DIM, MAX_RAW_BYTES, MAX_VOXELS};
 use crate::image::Image;
 use crate::volume::Volume;
 use flate2::read::MultiGzDecoder;
 use std::io::Read;
-use std::path::Path;
+
+mod geometry;
+mod write;
+
+use geometry::geometry;
+pub use write::{encode_nifti, write_nifti};
 
 const HDR1: usize = 348;
 const HDR2: usize = 540;
@@ -389,227 +394,6 @@ fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Loaded, IoError> {
         ));
     }
     Ok(loaded)
-}
-
-/// The voxel-to-world affine (sform if valid, else qform, else pixdim scaling) and the spacing.
-fn geometry(h: &Header) -> ([[f64; 4]; 4], [f64; 3]) {
-    let finite_pos = |v: f64| v.is_finite() && v != 0.0;
-    let srow_ok = h.sform_code > 0 && h.srow.iter().flatten().all(|v| v.is_finite()) && {
-        let m = [
-            [h.srow[0][0], h.srow[0][1], h.srow[0][2]],
-            [h.srow[1][0], h.srow[1][1], h.srow[1][2]],
-            [h.srow[2][0], h.srow[2][1], h.srow[2][2]],
-        ];
-        det3(&m).abs() > 1e-12
-    };
-    let col_norm = |m: &[[f64; 4]; 4], c: usize| (0..3).map(|r| m[r][c] * m[r][c]).sum::<f64>().sqrt();
-    let mut spacing = [1.0; 3];
-    for a in 0..3 {
-        let p = h.pixdim[a + 1].abs();
-        spacing[a] = if finite_pos(p) {
-            p
-        } else if srow_ok {
-            let n = (0..3).map(|r| h.srow[r][a] * h.srow[r][a]).sum::<f64>().sqrt();
-            if finite_pos(n) { n } else { 1.0 }
-        } else {
-            1.0
-        };
-    }
-    let mut m = [[0.0; 4]; 4];
-    m[3][3] = 1.0;
-    if srow_ok {
-        for r in 0..3 {
-            m[r] = h.srow[r];
-        }
-    } else if h.qform_code > 0 && h.quatern.iter().all(|v| v.is_finite()) {
-        let (b, c, d) = (h.quatern[0], h.quatern[1], h.quatern[2]);
-        let s = b * b + c * c + d * d;
-        let (a, b, c, d) = if s > 1.0 {
-            let n = s.sqrt();
-            (0.0, b / n, c / n, d / n)
-        } else {
-            ((1.0 - s).sqrt(), b, c, d)
-        };
-        let rot = [
-            [a * a + b * b - c * c - d * d, 2.0 * (b * c - a * d), 2.0 * (b * d + a * c)],
-            [2.0 * (b * c + a * d), a * a + c * c - b * b - d * d, 2.0 * (c * d - a * b)],
-            [2.0 * (b * d - a * c), 2.0 * (c * d + a * b), a * a + d * d - c * c - b * b],
-        ];
-        let qfac = if h.pixdim[0] < 0.0 { -1.0 } else { 1.0 };
-        let sc = [spacing[0], spacing[1], spacing[2] * qfac];
-        for r in 0..3 {
-            for cidx in 0..3 {
-                m[r][cidx] = rot[r][cidx] * sc[cidx];
-            }
-            m[r][3] = h.quatern[3 + r];
-        }
-    } else {
-        for a in 0..3 {
-            m[a][a] = spacing[a];
-        }
-    }
-    if srow_ok {
-        // pixdim may disagree with the sform; the sform is the geometry, so report its scales.
-        for (a, s) in spacing.iter_mut().enumerate() {
-            let n = col_norm(&m, a);
-            if finite_pos(n) {
-                *s = n;
-            }
-        }
-    }
-    (m, spacing)
-}
-
-fn det3(m: &[[f64; 3]; 3]) -> f64 {
-    m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-        + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-}
-
-/// qform quaternion (b, c, d) and qfac from an affine's 3×3 part (after nifti1_io's
-/// `nifti_mat44_to_quatern`, with Gram–Schmidt in place of its polar decomposition).
-fn affine_to_quatern(m: &[[f64; 4]; 4]) -> ([f64; 3], f64) {
-    let mut c = [[0.0f64; 3]; 3]; // c[j] = column j
-    for j in 0..3 {
-        for i in 0..3 {
-            c[j][i] = m[i][j];
-        }
-    }
-    let norm = |v: &[f64; 3]| (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt();
-    let dot = |a: &[f64; 3], b: &[f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-    // Orthonormalise; degenerate columns fall back to axes.
-    for j in 0..3 {
-        for k in 0..j {
-            let d = dot(&c[j], &c[k]);
-            for i in 0..3 {
-                c[j][i] -= d * c[k][i];
-            }
-        }
-        let n = norm(&c[j]);
-        if n > 1e-12 && n.is_finite() {
-            for i in 0..3 {
-                c[j][i] /= n;
-            }
-        } else {
-            c[j] = [0.0; 3];
-            c[j][j] = 1.0;
-        }
-    }
-    let r = |i: usize, j: usize| c[j][i];
-    let det = r(0, 0) * (r(1, 1) * r(2, 2) - r(1, 2) * r(2, 1)) - r(0, 1) * (r(1, 0) * r(2, 2) - r(1, 2) * r(2, 0))
-        + r(0, 2) * (r(1, 0) * r(2, 1) - r(1, 1) * r(2, 0));
-    let qfac = if det < 0.0 { -1.0 } else { 1.0 };
-    if qfac < 0.0 {
-        for i in 0..3 {
-            c[2][i] = -c[2][i];
-        }
-    }
-    let r = |i: usize, j: usize| c[j][i];
-    let (r11, r12, r13, r21, r22, r23, r31, r32, r33) =
-        (r(0, 0), r(0, 1), r(0, 2), r(1, 0), r(1, 1), r(1, 2), r(2, 0), r(2, 1), r(2, 2));
-    let mut a = r11 + r22 + r33 + 1.0;
-    let (mut b, mut cq, mut d);
-    if a > 0.5 {
-        a = 0.5 * a.sqrt();
-        b = 0.25 * (r32 - r23) / a;
-        cq = 0.25 * (r13 - r31) / a;
-        d = 0.25 * (r21 - r12) / a;
-    } else {
-        let xd = 1.0 + r11 - (r22 + r33);
-        let yd = 1.0 + r22 - (r11 + r33);
-        let zd = 1.0 + r33 - (r11 + r22);
-        if xd > 1.0 {
-            b = 0.5 * xd.sqrt();
-            cq = 0.25 * (r12 + r21) / b;
-            d = 0.25 * (r13 + r31) / b;
-            a = 0.25 * (r32 - r23) / b;
-        } else if yd > 1.0 {
-            cq = 0.5 * yd.sqrt();
-            b = 0.25 * (r12 + r21) / cq;
-            d = 0.25 * (r23 + r32) / cq;
-            a = 0.25 * (r13 - r31) / cq;
-        } else {
-            d = 0.5 * zd.max(0.0).sqrt();
-            b = 0.25 * (r13 + r31) / d;
-            cq = 0.25 * (r23 + r32) / d;
-            a = 0.25 * (r21 - r12) / d;
-        }
-        if a < 0.0 {
-            b = -b;
-            cq = -cq;
-            d = -d;
-        }
-    }
-    ([b, cq, d], qfac)
-}
-
-/// A float32 NIfTI-1 file in memory (`gzip` compresses it): sform and qform from
-/// `volume.affine`, pixdim from `volume.spacing`, units mm.
-pub fn encode_nifti(volume: &Volume, gzip: bool) -> Result<Vec<u8>, IoError> {
-    check_volume("NIfTI output", volume)?;
-    let (w, h, d) = (volume.width, volume.height, volume.depth());
-    for (i, n) in [w, h, d].iter().enumerate() {
-        if *n > i16::MAX as usize {
-            return Err(IoError::new("NIfTI output", format!("axis {i} has {n} voxels; NIfTI-1 allows at most 32767")));
-        }
-    }
-    let mut hdr = vec![0u8; 352];
-    let put = |hdr: &mut Vec<u8>, o: usize, b: &[u8]| hdr[o..o + b.len()].copy_from_slice(b);
-    put(&mut hdr, 0, &348i32.to_le_bytes());
-    let dims: [i16; 8] = [3, w as i16, h as i16, d as i16, 1, 1, 1, 1];
-    for (i, v) in dims.iter().enumerate() {
-        put(&mut hdr, 40 + 2 * i, &v.to_le_bytes());
-    }
-    put(&mut hdr, 70, &16i16.to_le_bytes()); // float32
-    put(&mut hdr, 72, &32i16.to_le_bytes()); // bitpix
-    let (quat, qfac) = affine_to_quatern(&volume.affine);
-    let pixdim: [f32; 8] =
-        [qfac as f32, volume.spacing[0] as f32, volume.spacing[1] as f32, volume.spacing[2] as f32, 1.0, 0.0, 0.0, 0.0];
-    for (i, v) in pixdim.iter().enumerate() {
-        put(&mut hdr, 76 + 4 * i, &v.to_le_bytes());
-    }
-    put(&mut hdr, 108, &352f32.to_le_bytes()); // vox_offset
-    put(&mut hdr, 112, &1f32.to_le_bytes()); // scl_slope
-    put(&mut hdr, 116, &0f32.to_le_bytes()); // scl_inter
-    hdr[123] = 2 | 8; // xyzt_units: mm, s
-    let descrip = b"coordsr";
-    put(&mut hdr, 148, descrip);
-    put(&mut hdr, 252, &1i16.to_le_bytes()); // qform_code: scanner anatomical
-    put(&mut hdr, 254, &1i16.to_le_bytes()); // sform_code
-    let qvals = [quat[0], quat[1], quat[2], volume.affine[0][3], volume.affine[1][3], volume.affine[2][3]];
-    for (i, v) in qvals.iter().enumerate() {
-        put(&mut hdr, 256 + 4 * i, &(*v as f32).to_le_bytes());
-    }
-    for r in 0..3 {
-        for c in 0..4 {
-            put(&mut hdr, 280 + 16 * r + 4 * c, &(volume.affine[r][c] as f32).to_le_bytes());
-        }
-    }
-    put(&mut hdr, 344, b"n+1\0");
-    // 348..352: extension flag, all zero.
-
-    let mut raw = hdr;
-    raw.reserve(w * h * d * 4);
-    for s in &volume.slices {
-        for v in &s.data {
-            raw.extend_from_slice(&v.to_le_bytes());
-        }
-    }
-    if !gzip {
-        return Ok(raw);
-    }
-    use flate2::{Compression, write::GzEncoder};
-    use std::io::Write;
-    let mut enc = GzEncoder::new(Vec::new(), Compression::default());
-    enc.write_all(&raw)
-        .and_then(|_| enc.finish())
-        .map_err(|e| IoError::new("NIfTI output", format!("gzip failed: {e}")))
-}
-
-/// Write `volume` as float32 NIfTI-1: `.nii.gz` (by the name) is gzip-compressed, anything else plain.
-pub fn write_nifti(path: &Path, volume: &Volume) -> Result<(), IoError> {
-    let gz = path.to_string_lossy().to_ascii_lowercase().ends_with(".gz");
-    let bytes = encode_nifti(volume, gz).map_err(|e| IoError::new(path.display().to_string(), e.problem))?;
-    write_bytes(path, &bytes)
 }
 
 #[cfg(test)]
