@@ -18,8 +18,16 @@ function expectations() {
   return fs.readFileSync(path.join(CORPUS, 'README.md'), 'utf8').split('\n')
     .filter((l) => l.startsWith('| `'))
     .map((l) => { const c = l.split('|').map((s) => s.trim().replace(/^`|`$/g, '')); return { file: c[1], expect: c[c.length - 2] }; })
-    .filter((r) => !r.file.endsWith('.csrw'));
+    .filter((r) => !r.file.endsWith('.csrw'))
+    .map((r) => ({ ...r, expect: WASM32[r.file] ?? r.expect }));
 }
+
+// Where a page's smaller limits (engine/src/io/mod.rs: MAX_VOXELS is 2²⁶ on wasm32, 2²⁸ natively)
+// refuse a file by an earlier check than natively, with its own message naming the problem.
+const WASM32 = {
+  // 1024×1024×128 = 2²⁷ voxels: within the native limit (so the gzip bound refuses it there).
+  'nifti-gz-2gib-claim.nii.gz': 'absurd dimensions (dims 1024×1024×128: 134217728 voxels, at most 67108864)',
+};
 
 test('crafted files: a message naming each, and the app still works (cpu)', { timeout: TIMEOUT }, async () => {
   const server = await serve();
