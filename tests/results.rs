@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::Device;
 use coordsr::data::{self, DataSplit};
 use coordsr::degrade::Degradation;
-use coordsr::methods::{Method, Trained};
+use coordsr::methods::{Reconstruction, Trained};
 use coordsr::metrics;
 
 #[test]
@@ -37,10 +37,10 @@ fn committed_coord_weights_reproduce_the_committed_2x_vif() {
 
     let device = Device::flex();
     let model = Trained::load(&repo.join("static/weights/coord.csrw"), &device).unwrap();
-    assert_eq!((model.method(), model.lambda(), model.train_scales().as_str()), ("coord", 10.0, "1-2"));
+    assert_eq!((model.method(), model.lambda(), model.train_scales().as_str()), (coordsr::methods::Method::Coord, 10.0, "1-2"));
     let hr = data::load_reference_slices(&root, test_scan, n_slices).unwrap().swap_remove(0);
     let (lr, grid) = Degradation::kspace(2.0).apply(&hr);
-    let out = Method::Model(&model).reconstruct(&lr, &grid, &device);
+    let out = Reconstruction::Model(&model).reconstruct(&lr, &grid, &device);
     let vif = metrics::vif(&hr, &out);
     assert!((vif - committed).abs() <= 1e-3, "VIF {vif} vs committed {committed}");
 }

@@ -10,7 +10,7 @@ use crate::components::site_nav::SiteNav;
 use crate::components::study_page::StudyPage;
 use crate::components::viewer_page::ViewerPage;
 use crate::route::Route;
-use crate::decoder::{Decoder, Method};
+use crate::decoder::{Decoder, Method, Shown};
 use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use crate::pool::{Kind, Pool};
@@ -33,13 +33,13 @@ pub fn App() -> impl IntoView {
     let route = crate::route::install();
     let state = ViewerState::new(route);
     provide_context(state);
-    let sim = SimulationState::provide();
+    let sim = SimulationState::provide(route);
 
     // Deep-linkable settings: ?method=, ?compare=, ?simulate=.
-    if let Some(m) = query_param("method").as_deref().and_then(Method::from_key) {
+    if let Some(m) = query_param("method").as_deref().and_then(Shown::from_key) {
         state.methods[0].set(m);
     }
-    if let Some(m) = query_param("compare").as_deref().and_then(Method::from_key) {
+    if let Some(m) = query_param("compare").as_deref().and_then(Shown::from_key) {
         state.methods[1].set(m);
         state.split.set(true);
     }
@@ -50,15 +50,14 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| {
         if sim.factor.get().is_none() {
             for m in state.methods {
-                if m.get_untracked() == Method::Truth {
-                    m.set(Method::Nearest);
+                if m.get_untracked() == Shown::Truth {
+                    m.set(Shown::Method(Method::Nearest));
                 }
             }
         }
     });
     crate::simulation::run(state, sim);
-    crate::bench::install(state);
-    crate::display::gpu::install_check();
+    crate::hooks::install(state);
     let help = RwSignal::new(false);
     // `?study=URL` names the study the study page opens; the bundled demo otherwise.
     let study = query_param("study").filter(|s| !s.is_empty()).unwrap_or_else(|| DEMO_STUDY.to_string());

@@ -1,11 +1,11 @@
-//! `window.coordsrBench(size, zoom, budgetMs, fresh)`: time one coord decode of a `size × size`
+//! `window.coordsrBench(size, zoom, budgetMs, fresh)` ([`crate::hooks`]): time one coord decode of a `size × size`
 //! view of the slice on screen at `zoom` (with `fresh`, on a new encoding: the encoder included), on whatever tier the page chose, through the same code path as
 //! a pane. Driven by `tests/browser/bench.mjs`, which writes BENCHMARKS.md.
 //!
 //! A decode that passes `budgetMs` is stopped at its next tile and reported with the fraction it
 //! finished, so slow tiers (software WebGPU) give an honest partial figure instead of a hang.
 
-use crate::decoder::{Lane, Method};
+use crate::decoder::{Lane, Method, Shown};
 use crate::state::ViewerState;
 use coordsr::view::View;
 use leptos::prelude::*;
@@ -13,47 +13,39 @@ use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-pub fn install(state: ViewerState) {
-    let Some(window) = web_sys::window() else { return };
-    let bench = Closure::<dyn Fn(f64, f64, f64, bool) -> js_sys::Promise>::new(move |size: f64, zoom: f64, budget: f64, fresh: bool| {
-        wasm_bindgen_futures::future_to_promise(async move {
-            let (Some(decoder), Some((scan, index))) = (state.decoder.get_untracked(), state.current_slice_untracked()) else {
-                return Err(JsValue::from_str("the viewer is not ready"));
-            };
-            let slice = &scan.volume.slices[index];
-            let side = size.max(1.0) as usize;
-            let view = View {
-                width: side,
-                height: side,
-                center: [(slice.width as f64 - 1.0) / 2.0, (slice.height as f64 - 1.0) / 2.0],
-                zoom,
-            };
-            // Fresh: a key of its own, so the timing includes the encoder, as on a new slice.
-            let key = if fresh { format!("bench#{}#{}", crate::decoder::now(), scan.key(index)) } else { format!("bench#{}", scan.key(index)) };
-            let lane = Rc::new(Lane::default());
-            let generation = lane.begin();
-            let start = crate::decoder::now();
-            let done = Rc::new(Cell::new(0.0));
-            let frame = decoder
-                .decode(&lane, generation, &key, slice, &view, Method::Coord, |f| {
-                    done.set(f.done);
-                    if crate::decoder::now() - start > budget {
-                        lane.begin();
-                    }
-                })
-                .await;
-            let millis = crate::decoder::now() - start;
-            let o = js_sys::Object::new();
-            let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v).map(|_| ());
-            set("millis", millis.into())?;
-            set("done", if frame.is_some() { 1.0 } else { done.get() }.into())?;
-            set("width", (view.width as f64).into())?;
-            set("height", (view.height as f64).into())?;
-            set("backend", decoder.tier.describe().into())?;
-            Ok(o.into())
+pub async fn run(state: ViewerState, size: f64, zoom: f64, budget: f64, fresh: bool) -> Result<JsValue, JsValue> {
+    let (Some(decoder), Some((scan, index))) = (state.decoder.get_untracked(), state.current_slice_untracked()) else {
+        return Err(JsValue::from_str("the viewer is not ready"));
+    };
+    let slice = &scan.volume.slices[index];
+    let side = size.max(1.0) as usize;
+    let view = View {
+        width: side,
+        height: side,
+        center: [(slice.width as f64 - 1.0) / 2.0, (slice.height as f64 - 1.0) / 2.0],
+        zoom,
+    };
+    // Fresh: a key of its own, so the timing includes the encoder, as on a new slice.
+    let key = if fresh { format!("bench#{}#{}", crate::decoder::now(), scan.key(index)) } else { format!("bench#{}", scan.key(index)) };
+    let lane = Rc::new(Lane::default());
+    let generation = lane.begin();
+    let start = crate::decoder::now();
+    let done = Rc::new(Cell::new(0.0));
+    let frame = decoder
+        .decode(&lane, generation, &key, slice, &view, Shown::Method(Method::Coord), |f| {
+            done.set(f.done);
+            if crate::decoder::now() - start > budget {
+                lane.begin();
+            }
         })
-    });
-    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("coordsrBench"), bench.as_ref());
-    // Lives as long as the page.
-    bench.forget();
+        .await;
+    let millis = crate::decoder::now() - start;
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v).map(|_| ());
+    set("millis", millis.into())?;
+    set("done", if frame.is_some() { 1.0 } else { done.get() }.into())?;
+    set("width", (view.width as f64).into())?;
+    set("height", (view.height as f64).into())?;
+    set("backend", decoder.tier.describe().into())?;
+    Ok(o.into())
 }

@@ -19,6 +19,7 @@ use crate::tier::Tier;
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
 use coordsr::infer::Encoded;
+use coordsr::methods::Reconstruction;
 use coordsr::model::SrModel;
 use coordsr::tiles::{Block, BlockCache, Tiling};
 use coordsr::view::View;
@@ -26,44 +27,57 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-/// How a view is reconstructed.
+pub use coordsr::methods::Method;
+
+/// The engine's methods the viewer offers (zero-fill is global: it needs the whole slice's
+/// spectrum, not a view's blocks); in the simulated mode each is scored.
+pub const VIEWER_METHODS: [Method; 4] = [Method::Coord, Method::Conv, Method::Bicubic, Method::Nearest];
+
+/// A method as the viewer's menus and tables name it.
+pub fn label(m: Method) -> &'static str {
+    match m {
+        Method::Coord => "coord (any scale)",
+        Method::Conv => "conv (2×, resampled)",
+        Method::Bicubic => "bicubic",
+        Method::Zerofill => "zero-fill",
+        Method::Nearest => "nearest",
+    }
+}
+
+/// What a pane shows: the slice reconstructed by one of the engine's [`Method`]s, or, in the
+/// simulated low-res mode, the reference slice itself that the methods are scored against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Method {
-    Coord,
-    Conv,
-    Bicubic,
-    Nearest,
-    /// The slice itself; in the simulated low-res mode, the reference the others are scored on.
+pub enum Shown {
+    Method(Method),
     Truth,
 }
 
-impl Method {
-    pub const ALL: [Method; 5] = [Method::Coord, Method::Conv, Method::Bicubic, Method::Nearest, Method::Truth];
-    /// Methods that reconstruct from a low-res input (scored in the simulated mode).
-    pub const RECONSTRUCTIONS: [Method; 4] = [Method::Coord, Method::Conv, Method::Bicubic, Method::Nearest];
+impl Shown {
+    pub const ALL: [Shown; 5] = [
+        Shown::Method(VIEWER_METHODS[0]),
+        Shown::Method(VIEWER_METHODS[1]),
+        Shown::Method(VIEWER_METHODS[2]),
+        Shown::Method(VIEWER_METHODS[3]),
+        Shown::Truth,
+    ];
 
-    pub fn key(&self) -> &'static str {
+    /// The name in URLs (`?method=`) and the page's markup.
+    pub fn key(self) -> &'static str {
         match self {
-            Method::Coord => "coord",
-            Method::Conv => "conv",
-            Method::Bicubic => "bicubic",
-            Method::Nearest => "nearest",
-            Method::Truth => "truth",
+            Shown::Method(m) => m.key(),
+            Shown::Truth => "truth",
         }
     }
 
-    pub fn label(&self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
-            Method::Coord => "coord (any scale)",
-            Method::Conv => "conv (2×, resampled)",
-            Method::Bicubic => "bicubic",
-            Method::Nearest => "nearest",
-            Method::Truth => "ground truth (simulation)",
+            Shown::Method(m) => label(m),
+            Shown::Truth => "ground truth (simulation)",
         }
     }
 
-    pub fn from_key(k: &str) -> Option<Method> {
-        Method::ALL.into_iter().find(|m| m.key() == k)
+    pub fn from_key(k: &str) -> Option<Shown> {
+        Shown::ALL.into_iter().find(|m| m.key() == k)
     }
 }
 
@@ -176,6 +190,14 @@ impl Decoder {
         }
     }
 
+    /// Whether a pane can show `s` now (the truth exists only in the simulated mode).
+    pub fn can_show(&self, s: Shown, simulating: bool) -> bool {
+        match s {
+            Shown::Method(m) => self.available(m),
+            Shown::Truth => simulating,
+        }
+    }
+
     /// A learned method's model and its name in messages.
     fn model(&self, m: Method) -> Option<(Rc<SrModel>, &'static str)> {
         match m {
@@ -228,7 +250,7 @@ impl Decoder {
         jobs: Vec<(Block, Ask)>,
         mut put: impl FnMut(usize, Option<Vec<u32>>, Vec<f32>),
     ) -> Result<bool, String> {
-        let Some((model, name)) = self.model(method) else { return Err(format!("{} is not available", method.label())) };
+        let Some((model, name)) = self.model(method) else { return Err(format!("{} is not available", label(method))) };
         if let Some(pool) = &self.pool {
             let slice = Rc::new(slice.clone());
             let live: Rc<dyn Fn() -> bool> = {
@@ -284,13 +306,24 @@ impl Decoder {
         key: &str,
         slice: &Image,
         view: &View,
-        method: Method,
+        shown: Shown,
         mut progress: impl FnMut(&Frame),
     ) -> Option<Frame> {
         let start = now();
+        let method = match shown {
+            // The slice itself, sample for sample.
+            Shown::Truth => Method::Nearest,
+            Shown::Method(m) => m,
+        };
         match method {
-            Method::Nearest | Method::Truth => Some(Frame { image: view.nearest(slice), millis: now() - start, done: 1.0, failed: None }),
+            Method::Nearest => Some(Frame { image: view.nearest(slice), millis: now() - start, done: 1.0, failed: None }),
             Method::Bicubic => Some(Frame { image: Self::bicubic(slice, view).await, millis: now() - start, done: 1.0, failed: None }),
+            Method::Zerofill => Some(Frame {
+                image: view.nearest(slice),
+                millis: now() - start,
+                done: 1.0,
+                failed: Some("zero-fill is not offered in the viewer (it needs the whole slice's spectrum)".into()),
+            }),
             Method::Coord | Method::Conv => {
                 let mut image = Self::bicubic(slice, view).await;
                 if lane.stale(generation) {
@@ -334,7 +367,7 @@ impl Decoder {
                 match result {
                     Ok(true) => Some(Frame { image, millis: now() - start, done: 1.0, failed: None }),
                     Ok(false) => None,
-                    Err(e) => Some(Frame { image, millis: now() - start, done: 1.0, failed: Some(format!("{} failed: {e}", method.label())) }),
+                    Err(e) => Some(Frame { image, millis: now() - start, done: 1.0, failed: Some(format!("{} failed: {e}", label(method))) }),
                 }
             }
         }
@@ -356,9 +389,9 @@ impl Decoder {
         mut progress: impl FnMut(f64),
     ) -> Option<Result<Image, String>> {
         match method {
-            Method::Nearest => Some(Ok(coordsr::interp::nearest(lr, grid))),
-            Method::Bicubic => Some(Ok(coordsr::interp::bicubic(lr, grid))),
-            Method::Truth => None,
+            Method::Nearest | Method::Bicubic | Method::Zerofill => {
+                Some(Ok(Reconstruction::Classical(method).reconstruct(lr, grid, &Device::flex())))
+            }
             Method::Coord | Method::Conv => {
                 let coords = grid.hr_coords();
                 let groups = self.tiling(lr).split(&coords);

@@ -6,7 +6,8 @@
 //! One task per (slice, factor) fills a [`Simulation`] method by method (cheap ones first); panes
 //! and the metrics table only read it. A newer slice or factor makes the running task stale.
 
-use crate::decoder::{Lane, Method};
+use crate::decoder::{label, Lane, Method, Shown};
+use crate::route::Route;
 use crate::state::ViewerState;
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
@@ -34,20 +35,24 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    pub fn image(&self, m: Method) -> Option<Rc<Image>> {
-        if m == Method::Truth {
-            return Some(self.truth.clone());
+    pub fn image(&self, shown: Shown) -> Option<Rc<Image>> {
+        match shown {
+            Shown::Truth => Some(self.truth.clone()),
+            Shown::Method(m) => self.recons.iter().find(|(k, _)| *k == m).map(|(_, i)| i.clone()),
         }
-        self.recons.iter().find(|(k, _)| *k == m).map(|(_, i)| i.clone())
     }
 }
 
-/// The simulated mode's own state, shared through Leptos's context ([`SimulationState::new`]
+/// The simulated mode's own state, shared through Leptos's context ([`SimulationState::provide`]
 /// provides it): the factor chosen (`None`: the mode is off) and what it computed for the slice
 /// on screen. It reads the viewer's state; the viewer's state knows nothing of it.
 #[derive(Clone, Copy)]
 pub struct SimulationState {
+    /// The factor the viewer's control chose; the mode is on only on the viewer's page
+    /// ([`SimulationState::active`]), so other pages never need to switch it off (and the
+    /// choice is still there when the user comes back).
     pub factor: RwSignal<Option<f64>>,
+    route: ReadSignal<Route>,
     /// Apply data consistency to the learned methods' reconstructions.
     pub dc: RwSignal<bool>,
     pub result: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
@@ -55,10 +60,15 @@ pub struct SimulationState {
 
 impl SimulationState {
     /// A new state (the mode off), provided to every component below the caller.
-    pub fn provide() -> Self {
-        let s = Self { factor: RwSignal::new(None), dc: RwSignal::new(false), result: RwSignal::new_local(None) };
+    pub fn provide(route: ReadSignal<Route>) -> Self {
+        let s = Self { factor: RwSignal::new(None), route, dc: RwSignal::new(false), result: RwSignal::new_local(None) };
         provide_context(s);
         s
+    }
+
+    /// The factor in force (tracked): the chosen one on the viewer's page, none elsewhere.
+    pub fn active(&self) -> Option<f64> {
+        if self.route.get() == Route::Viewer { self.factor.get() } else { None }
     }
 }
 
@@ -70,7 +80,7 @@ pub fn key(slice_key: &str, factor: f64, dc: bool) -> String {
 pub fn run(state: ViewerState, shared: SimulationState) {
     let lane = Rc::new(Lane::default());
     Effect::new(move |_| {
-        let factor = shared.factor.get();
+        let factor = shared.active();
         let dc = shared.dc.get();
         let decoder = state.decoder.get();
         let current = state.current_slice();
@@ -129,7 +139,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
                 let recon = match recon {
                     Some(Ok(r)) => r,
                     Some(Err(e)) => {
-                        state.error.set(Some(format!("{} failed: {e}", m.label())));
+                        state.error.set(Some(format!("{} failed: {e}", label(m))));
                         continue;
                     }
                     None => continue,
@@ -138,7 +148,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
                     (true, Method::Coord | Method::Conv) => match decoder.consistent(&recon, &lr).await {
                         Ok(r) => r,
                         Err(e) => {
-                            state.error.set(Some(format!("data consistency of {} failed: {e}", m.label())));
+                            state.error.set(Some(format!("data consistency of {} failed: {e}", label(m))));
                             continue;
                         }
                     },

@@ -1,7 +1,8 @@
 //! The viewer's state, in signals, shared through context.
 
-use crate::decoder::{Decoder, Method};
+use crate::decoder::{Decoder, Method, Shown};
 use crate::display::Window;
+use crate::status::{shows, Status};
 use crate::route::Route;
 use crate::scan::Scan;
 use coordsr::view::View;
@@ -23,9 +24,12 @@ pub struct ViewerState {
     pub window: RwSignal<Window>,
     /// 0 grey, 1 hot.
     pub colormap: RwSignal<u32>,
-    /// The method of each pane (left, right).
-    pub methods: [RwSignal<Method>; 2],
-    /// Side-by-side: the right pane is shown, with zoom, pan and window shared.
+    /// The method of each pane (left, right) that the viewer's controls chose.
+    pub methods: [RwSignal<Shown>; 2],
+    /// The two methods of the reader study's current case (its own, so that the study never
+    /// changes what the viewer was showing): what the panes show on the study's page.
+    pub study_methods: RwSignal<[Shown; 2]>,
+    /// Side-by-side as the viewer's control chose it (see [`ViewerState::split_shown`]).
     pub split: RwSignal<bool>,
     /// The page on screen: modes follow from it ([`ViewerState::blinded`]), never from which
     /// page was mounted last.
@@ -44,30 +48,31 @@ pub struct ViewerState {
     pub error: RwSignal<Option<String>>,
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Status {
-    pub output: (usize, usize),
-    pub millis: f64,
-    pub busy: bool,
-    /// Fraction of the current decode done.
-    pub done: f64,
-    pub method: String,
-    pub note: String,
-    /// What the pane's decode is of ([`shows`]): both panes of a blinded study reveal their
-    /// frames together, once both have finished the same slice and view.
-    pub of: String,
-}
-
-/// What a frame shows: a slice (its key) in a view.
-pub fn shows(key: &str, view: &View) -> String {
-    format!("{key} {view:?}")
-}
-
 impl ViewerState {
     /// Reader-study mode: on the study page until the reader is done, method names are hidden
     /// everywhere and both sides show together.
     pub fn blinded(&self) -> bool {
         self.route.get() == Route::Study && !self.study_done.get()
+    }
+
+    /// What pane `index` shows (tracked): the study case's methods on the study's page, the
+    /// coordinate decoder on the home page (what its text promises), the viewer's choice there.
+    pub fn shown(&self, index: usize) -> Shown {
+        match self.route.get() {
+            Route::Study => self.study_methods.get()[index],
+            Route::Home => Shown::Method(Method::Coord),
+            _ => self.methods[index].get(),
+        }
+    }
+
+    /// Whether the right pane is on (tracked): always in the study (pairs side by side), never
+    /// on the home page (its strip has one pane), the viewer's choice there.
+    pub fn split_shown(&self) -> bool {
+        match self.route.get() {
+            Route::Study => true,
+            Route::Home => false,
+            _ => self.split.get(),
+        }
     }
 
     pub fn blinded_untracked(&self) -> bool {
@@ -106,7 +111,8 @@ impl ViewerState {
             center: RwSignal::new([0.0, 0.0]),
             window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
             colormap: RwSignal::new(0),
-            methods: [RwSignal::new(Method::Coord), RwSignal::new(Method::Conv)],
+            methods: [RwSignal::new(Shown::Method(Method::Coord)), RwSignal::new(Shown::Method(Method::Conv))],
+            study_methods: RwSignal::new([Shown::Method(Method::Coord), Shown::Method(Method::Conv)]),
             split: RwSignal::new(false),
             route,
             study_done: RwSignal::new(false),

@@ -5,7 +5,7 @@ use crate::csv;
 use crate::data::{self, DataSplit};
 use crate::degrade::{Degradation, DegradationKind};
 use crate::image::Image;
-use crate::methods::{fmt_num, Method, Trained};
+use crate::methods::{fmt_num, Method, Reconstruction, Trained};
 use crate::metrics;
 use burn::tensor::Device;
 use serde::Serialize;
@@ -78,10 +78,10 @@ pub fn evaluate(
     device: &Device,
     mut progress: impl FnMut(&str),
 ) -> Result<Vec<Row>, String> {
-    let mut methods = vec![Method::Bicubic, Method::Zerofill];
-    methods.extend(models.iter().map(Method::Model));
+    let mut methods = vec![Reconstruction::Classical(Method::Bicubic), Reconstruction::Classical(Method::Zerofill)];
+    methods.extend(models.iter().map(Reconstruction::Model));
     if config.dc {
-        methods.extend(models.iter().map(Method::Consistent));
+        methods.extend(models.iter().map(Reconstruction::Consistent));
     }
     let mut rows = Vec::new();
     for ds in datasets {
@@ -91,7 +91,7 @@ pub fn evaluate(
             for m in &methods {
                 // The conv decoder exists only at its training scale.
                 if let Some(t) = m.trained()
-                    && t.method() == "conv"
+                    && t.method() == Method::Conv
                     && scale != 2.0
                 {
                     continue;
@@ -316,10 +316,10 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
         (a, b)
     };
     let find = |method: &str, lambda: f64, ts: &str| {
-        models.iter().find(|t| t.method() == method && t.lambda() == lambda && t.train_scales() == ts)
+        models.iter().find(|t| t.method().key() == method && t.lambda() == lambda && t.train_scales() == ts)
     };
     let mut panels = vec![Panel { title: "A input (2× low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
-    panels.push(Panel { title: "B bicubic 2×".into(), image: crop(&Method::Bicubic.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    panels.push(Panel { title: "B bicubic 2×".into(), image: crop(&Reconstruction::Classical(Method::Bicubic).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
     let mut add = |title: &str, t: Option<&Trained>, k: usize| {
         if let Some(t) = t {
             let g = crate::geometry::Grid::upscaled(lr.width, lr.height, 2.0 * k as f64, 2.0 * k as f64);
@@ -330,7 +330,7 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
     add("D coord 2× λ=0", find("coord", 0.0, "1-2"), 1);
     add("E coord 2× λ=10", find("coord", 10.0, "1-2"), 1);
     add("F coord 4× λ=10", find("coord", 10.0, "1-2"), 2);
-    panels.push(Panel { title: "zero-fill 2×".into(), image: crop(&Method::Zerofill.reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
+    panels.push(Panel { title: "zero-fill 2×".into(), image: crop(&Reconstruction::Classical(Method::Zerofill).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
     panels.push(Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
     chart::figure_png(&panels, 4, 256)
 }

@@ -49,7 +49,7 @@ impl Trained {
         Ok(Self { model, header, source: format!("built-in {method} (static/weights/{method}.csrw)") })
     }
 
-    pub fn method(&self) -> &'static str {
+    pub fn method(&self) -> Method {
         self.header.method()
     }
 
@@ -71,7 +71,7 @@ impl Trained {
 
 /// What a weights file says about its model, read from the header alone.
 impl Header {
-    pub fn method(&self) -> &'static str {
+    pub fn method(&self) -> Method {
         self.config.method()
     }
 
@@ -94,7 +94,7 @@ impl Header {
     }
 
     pub fn label(&self) -> String {
-        label(self.method(), &fmt_num(self.lambda()), &self.train_scales())
+        label(self.method().key(), &fmt_num(self.lambda()), &self.train_scales())
     }
 
     /// The facts a user needs to trust a model: what it is, what it was trained on, how it did
@@ -136,46 +136,105 @@ pub fn label(method: &str, lambda: &str, train_scales: &str) -> String {
     if lambda.is_empty() { method.to_string() } else { format!("{method} λ={lambda} {train_scales}×") }
 }
 
-pub enum Method<'a> {
-    Nearest,
+/// The ways coordsr reconstructs a slice, by name: the one list that the CLI's `--method`, the
+/// evaluation's rows, weights headers and the viewer's method menus are drawn from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Method {
+    /// The coordinate decoder: any scale.
+    Coord,
+    /// The sub-pixel convolution decoder: ×2 only.
+    Conv,
     Bicubic,
+    /// k-space zero-filling: the scanner's own interpolation, the matched baseline of k-space
+    /// truncation.
     Zerofill,
+    Nearest,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [Method::Coord, Method::Conv, Method::Bicubic, Method::Zerofill, Method::Nearest];
+
+    /// The name in files, URLs and tables ("coord", "zerofill").
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Coord => "coord",
+            Method::Conv => "conv",
+            Method::Bicubic => "bicubic",
+            Method::Zerofill => "zerofill",
+            Method::Nearest => "nearest",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Whether it needs a trained model (and so weights).
+    pub fn is_model(self) -> bool {
+        matches!(self, Method::Coord | Method::Conv)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// A [`Method`] ready to run: a classical one, or a trained model with or without the
+/// data-consistency projection.
+pub enum Reconstruction<'a> {
+    Classical(Method),
     Model(&'a Trained),
     /// A model's output with its measured band replaced by the input's
     /// ([`crate::kspace::data_consistency`]): named "<method>+dc".
     Consistent(&'a Trained),
 }
 
-impl Method<'_> {
+impl Reconstruction<'_> {
+    /// Its row name in results: the method's key, "+dc" appended for [`Self::Consistent`].
     pub fn name(&self) -> &'static str {
         match self {
-            Method::Nearest => "nearest",
-            Method::Bicubic => "bicubic",
-            Method::Zerofill => "zerofill",
-            Method::Model(t) => t.method(),
-            Method::Consistent(t) => match t.method() {
-                "coord" => "coord+dc",
+            Reconstruction::Classical(m) => m.key(),
+            Reconstruction::Model(t) => t.method().key(),
+            Reconstruction::Consistent(t) => match t.method() {
+                Method::Coord => "coord+dc",
                 _ => "conv+dc",
             },
         }
     }
 
-    /// The trained model behind this method, if any.
+    /// The trained model behind it, if any.
     pub fn trained(&self) -> Option<&Trained> {
         match self {
-            Method::Model(t) | Method::Consistent(t) => Some(t),
-            _ => None,
+            Reconstruction::Model(t) | Reconstruction::Consistent(t) => Some(t),
+            Reconstruction::Classical(_) => None,
         }
     }
 
-    /// Reconstruct `lr` on the reference grid of `grid`.
+    /// Reconstruct `lr` on the reference grid of `grid`. A classical [`Method`] that needs a
+    /// model reconstructs nothing: callers build those as [`Self::Model`] (see [`Self::of`]).
     pub fn reconstruct(&self, lr: &Image, grid: &Grid, device: &Device) -> Image {
         match self {
-            Method::Nearest => interp::nearest(lr, grid),
-            Method::Bicubic => interp::bicubic(lr, grid),
-            Method::Zerofill => interp::zerofill(lr, grid),
-            Method::Model(t) => t.model.upscale(lr, grid, device),
-            Method::Consistent(t) => crate::kspace::data_consistency(&t.model.upscale(lr, grid, device), lr),
+            Reconstruction::Classical(Method::Nearest) => interp::nearest(lr, grid),
+            Reconstruction::Classical(Method::Bicubic) => interp::bicubic(lr, grid),
+            Reconstruction::Classical(Method::Zerofill) => interp::zerofill(lr, grid),
+            Reconstruction::Classical(m @ (Method::Coord | Method::Conv)) => {
+                unreachable!("{m} is built as Reconstruction::Model by Reconstruction::of")
+            }
+            Reconstruction::Model(t) => t.model.upscale(lr, grid, device),
+            Reconstruction::Consistent(t) => crate::kspace::data_consistency(&t.model.upscale(lr, grid, device), lr),
+        }
+    }
+
+    /// `method` ready to run, with `trained` for the learned ones (which must be that kind).
+    pub fn of(method: Method, trained: Option<&Trained>) -> Result<Reconstruction<'_>, String> {
+        match (method.is_model(), trained) {
+            (false, _) => Ok(Reconstruction::Classical(method)),
+            (true, Some(t)) if t.method() == method => Ok(Reconstruction::Model(t)),
+            (true, Some(t)) => Err(format!("{}: these are {} weights, not {method}", t.source, t.method())),
+            (true, None) => Err(format!("{method} needs weights")),
         }
     }
 }

@@ -112,7 +112,7 @@ impl TrainConfig {
     }
 
     pub fn is_coord(&self) -> bool {
-        self.model.method() == "coord"
+        self.model.method() == crate::methods::Method::Coord
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -385,7 +385,7 @@ fn append_log(path: &Path, row: &LogRow) -> std::io::Result<()> {
 /// Metadata stored in exported weights: what the model is and how it was made.
 pub fn weights_meta(config: &TrainConfig, state: &TrainState, extra: serde_json::Value) -> serde_json::Value {
     serde_json::json!({
-        "method": config.model.method(),
+        "method": config.model.method().key(),
         "lambda": config.lambda,
         "train_scales": [config.scale_min, config.scale_max],
         "degradation": config.degradation,
@@ -470,85 +470,105 @@ pub fn train(
     let elapsed_before = state.elapsed_s;
     let (mut loss_acc, mut l1_acc, mut ld_acc, mut n_acc) = (0.0, 0.0, 0.0, 0.0);
     let last = config.steps.min(stop_at.unwrap_or(usize::MAX));
-    while state.step < last && !state.stopped_early {
-        let batch = sample_batch(config, data, &mut state.rng);
-        let p = config.patch;
-        let input = Tensor::<4>::from_data(TensorData::new(batch.lr.clone(), [config.batch, 1, p, p]), device);
-        let n = batch.target.len();
-        let target = Tensor::<1>::from_data(TensorData::new(batch.target.clone(), [n]), device);
-        let pred = if config.is_coord() {
-            let plan = QueryPlan::build(&batch.coords, &batch.batch_index, p, p, &batch.cells);
-            model.forward_coord(input, batch.skip.clone(), &plan)
-        } else {
-            let s = CONV_SCALE;
-            let skip = Tensor::<4>::from_data(TensorData::new(batch.skip.clone(), [config.batch, 1, s * p, s * p]), device);
-            model.forward_conv(input, skip).reshape([n])
-        };
-        let l1 = (pred.clone() - target).abs().mean();
-        let (loss, ld_value) = if config.lambda > 0.0 {
-            let host: Vec<f32> = pred.clone().into_data().try_into_vec().expect("f32 prediction");
-            let side = if config.is_coord() { config.window } else { CONV_SCALE * p };
-            let d = denoised_target(&host, config.batch, side, &config.denoiser);
-            let d = Tensor::<1>::from_data(TensorData::new(d, [n]), device);
-            let diff = pred - d;
-            let ld = match config.ld_norm {
-                LdNorm::L1 => diff.abs().mean(),
-                LdNorm::L2 => diff.powi_scalar(2).mean(),
-            };
-            let ldv: f64 = ld.clone().into_scalar::<f32>() as f64;
-            (l1.clone() + ld.mul_scalar(config.lambda), ldv)
-        } else {
-            (l1.clone(), 0.0)
-        };
-        let loss_value = loss.clone().into_scalar::<f32>() as f64;
-        if !loss_value.is_finite() {
-            return Err(format!("training diverged at step {} (loss {loss_value})", state.step));
-        }
-        let grads = GradientsParams::from_grads(loss.backward(), &model);
-        let lr = cosine_lr(config, state.step);
-        model = optim.step(lr, model, grads);
-        state.step += 1;
-        loss_acc += loss_value;
-        l1_acc += l1.into_scalar::<f32>() as f64;
-        ld_acc += ld_value;
-        n_acc += 1.0;
-        on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value });
-
-        if state.step % config.val_every == 0 || state.step == last {
-            let valid = model.valid();
-            let (vif, psnr) = validate(&valid, config, data, &device.clone().inner());
-            state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
-            let row = LogRow {
-                step: state.step,
-                loss: loss_acc / n_acc,
-                l1: l1_acc / n_acc,
-                ld: ld_acc / n_acc,
-                lr,
-                val_vif: vif,
-                val_psnr: psnr,
-                elapsed_s: state.elapsed_s,
-            };
-            (loss_acc, l1_acc, ld_acc, n_acc) = (0.0, 0.0, 0.0, 0.0);
-            let improved = vif > state.best_vif;
-            if improved {
-                state.best_vif = vif;
-                state.best_step = state.step;
-                state.since_best = 0;
-                let bytes = weights::to_bytes(&valid, &config.model, weights_meta(config, &state, serde_json::Value::Null), Precision::F32);
-                std::fs::write(run.best(), bytes).map_err(|e| io_err(&run.best(), &e))?;
-            } else {
-                state.since_best += 1;
-                if state.since_best >= config.patience {
-                    state.stopped_early = true;
+    // Batches are drawn on a thread of their own while the step runs (a data loader): the k-space
+    // degradation and zero-fill of a batch's slices would otherwise sit on every step's path.
+    // They come in the order drawn, each with the generator's state after it, so the run is the
+    // same as drawing them in the loop.
+    std::thread::scope(|scope| -> Result<(), String> {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<(Batch, Rng)>(2);
+        let mut rng = state.rng;
+        scope.spawn(move || {
+            // Ends when the loop below drops its receiver.
+            loop {
+                let batch = sample_batch(config, data, &mut rng);
+                if sender.send((batch, rng)).is_err() {
+                    break;
                 }
             }
-            append_log(&run.log(), &row).map_err(|e| io_err(&run.log(), &e))?;
-            model.clone().save_file(run.model()).map_err(|e| io_err(&run.model(), &e))?;
-            optim.save(run.optim()).map_err(|e| io_err(&run.optim(), &e))?;
-            std::fs::write(run.state(), serde_json::to_vec_pretty(&state).unwrap()).map_err(|e| io_err(&run.state(), &e))?;
-            on_event(Event::Validated(&row, improved));
+        });
+        while state.step < last && !state.stopped_early {
+            // The generator's state after this batch is the run's: a resumed run draws what follows.
+            let (batch, rng_after) = batches.recv().map_err(|_| "the batch loader stopped".to_string())?;
+            state.rng = rng_after;
+            let p = config.patch;
+            let input = Tensor::<4>::from_data(TensorData::new(batch.lr.clone(), [config.batch, 1, p, p]), device);
+            let n = batch.target.len();
+            let target = Tensor::<1>::from_data(TensorData::new(batch.target.clone(), [n]), device);
+            let pred = if config.is_coord() {
+                let plan = QueryPlan::build(&batch.coords, &batch.batch_index, p, p, &batch.cells);
+                model.forward_coord(input, batch.skip.clone(), &plan)
+            } else {
+                let s = CONV_SCALE;
+                let skip = Tensor::<4>::from_data(TensorData::new(batch.skip.clone(), [config.batch, 1, s * p, s * p]), device);
+                model.forward_conv(input, skip).reshape([n])
+            };
+            let l1 = (pred.clone() - target).abs().mean();
+            let (loss, ld_value) = if config.lambda > 0.0 {
+                let host: Vec<f32> = pred.clone().into_data().try_into_vec().expect("f32 prediction");
+                let side = if config.is_coord() { config.window } else { CONV_SCALE * p };
+                let d = denoised_target(&host, config.batch, side, &config.denoiser);
+                let d = Tensor::<1>::from_data(TensorData::new(d, [n]), device);
+                let diff = pred - d;
+                let ld = match config.ld_norm {
+                    LdNorm::L1 => diff.abs().mean(),
+                    LdNorm::L2 => diff.powi_scalar(2).mean(),
+                };
+                let ldv: f64 = ld.clone().into_scalar::<f32>() as f64;
+                (l1.clone() + ld.mul_scalar(config.lambda), ldv)
+            } else {
+                (l1.clone(), 0.0)
+            };
+            let loss_value = loss.clone().into_scalar::<f32>() as f64;
+            if !loss_value.is_finite() {
+                return Err(format!("training diverged at step {} (loss {loss_value})", state.step));
+            }
+            let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let lr = cosine_lr(config, state.step);
+            model = optim.step(lr, model, grads);
+            state.step += 1;
+            loss_acc += loss_value;
+            l1_acc += l1.into_scalar::<f32>() as f64;
+            ld_acc += ld_value;
+            n_acc += 1.0;
+            on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value });
+
+            if state.step % config.val_every == 0 || state.step == last {
+                let valid = model.valid();
+                let (vif, psnr) = validate(&valid, config, data, &device.clone().inner());
+                state.elapsed_s = elapsed_before + started.elapsed().as_secs_f64();
+                let row = LogRow {
+                    step: state.step,
+                    loss: loss_acc / n_acc,
+                    l1: l1_acc / n_acc,
+                    ld: ld_acc / n_acc,
+                    lr,
+                    val_vif: vif,
+                    val_psnr: psnr,
+                    elapsed_s: state.elapsed_s,
+                };
+                (loss_acc, l1_acc, ld_acc, n_acc) = (0.0, 0.0, 0.0, 0.0);
+                let improved = vif > state.best_vif;
+                if improved {
+                    state.best_vif = vif;
+                    state.best_step = state.step;
+                    state.since_best = 0;
+                    let bytes = weights::to_bytes(&valid, &config.model, weights_meta(config, &state, serde_json::Value::Null), Precision::F32);
+                    std::fs::write(run.best(), bytes).map_err(|e| io_err(&run.best(), &e))?;
+                } else {
+                    state.since_best += 1;
+                    if state.since_best >= config.patience {
+                        state.stopped_early = true;
+                    }
+                }
+                append_log(&run.log(), &row).map_err(|e| io_err(&run.log(), &e))?;
+                model.clone().save_file(run.model()).map_err(|e| io_err(&run.model(), &e))?;
+                optim.save(run.optim()).map_err(|e| io_err(&run.optim(), &e))?;
+                std::fs::write(run.state(), serde_json::to_vec_pretty(&state).unwrap()).map_err(|e| io_err(&run.state(), &e))?;
+                on_event(Event::Validated(&row, improved));
+            }
         }
-    }
+        Ok(())
+    })?;
     Ok(state)
 }
 

@@ -2,7 +2,6 @@
 
 use crate::components::method_diagram::MethodDiagram;
 use crate::components::pane::Pane;
-use crate::simulation::SimulationState;
 use crate::components::zoom_slider::ZoomSlider;
 use crate::state::ViewerState;
 use leptos::prelude::*;
@@ -10,10 +9,6 @@ use leptos::prelude::*;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<ViewerState>();
-    let sim = expect_context::<SimulationState>();
-    // The strip shows one pane of the learned decoder, whatever the viewer was comparing.
-    state.split.set(false);
-    sim.factor.set(None);
     let ready = move || state.decoder.with(|d| d.is_some()) && state.scan.with(|s| s.is_some());
     view! {
         <div class="page home" data-testid="page-home">

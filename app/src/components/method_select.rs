@@ -1,6 +1,6 @@
 //! The method picker of one pane.
 
-use crate::decoder::Method;
+use crate::decoder::Shown;
 use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use leptos::prelude::*;
@@ -11,15 +11,15 @@ use leptos::prelude::*;
 pub fn MethodSelect(index: usize) -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let sim = expect_context::<SimulationState>();
-    let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
+    let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     let signal = state.methods[index];
     view! {
         <select data-testid="method" on:change=move |ev| {
-            if let Some(m) = Method::from_key(&event_target_value(&ev)) { signal.set(m) }
+            if let Some(m) = Shown::from_key(&event_target_value(&ev)) { signal.set(m) }
         }>
-            {Method::ALL.into_iter().map(|m| view! {
+            {Shown::ALL.into_iter().map(|m| view! {
                 <option value=m.key() selected=move || signal.get() == m
-                    disabled=move || !available(m) || (m == Method::Truth && sim.factor.get().is_none())>{m.label()}</option>
+                    disabled=move || !can_show(m)>{m.label()}</option>
             }).collect_view()}
         </select>
     }

@@ -1,6 +1,6 @@
 //! The live scores of the simulated low-res mode: every method against the slice on screen.
 
-use crate::decoder::Method;
+use crate::decoder::{label, VIEWER_METHODS};
 use crate::simulation::SimulationState;
 use leptos::prelude::*;
 
@@ -8,9 +8,9 @@ use leptos::prelude::*;
 pub fn MetricsPanel() -> impl IntoView {
     let sim = expect_context::<SimulationState>();
     view! {
-        <div class="metrics" data-testid="metrics" hidden=move || sim.factor.get().is_none()>
+        <div class="metrics" data-testid="metrics" hidden=move || sim.active().is_none()>
             {move || sim.result.get().map(|result| {
-                let rows = Method::RECONSTRUCTIONS.into_iter().filter_map(|m| {
+                let rows = VIEWER_METHODS.into_iter().filter_map(|m| {
                     let score = result.scores.iter().find(|(k, _)| *k == m).map(|(_, s)| s.clone());
                     let pending = result.pending.filter(|p| p.0 == m);
                     let cells = match (score, pending) {
@@ -22,7 +22,7 @@ pub fn MetricsPanel() -> impl IntoView {
                     };
                     Some(view! {
                         <tr data-method=m.key()>
-                            <th>{m.label()}{(result.dc && matches!(m, Method::Coord | Method::Conv)).then_some(" + data consistency")}</th>
+                            <th>{label(m)}{(result.dc && m.is_model()).then_some(" + data consistency")}</th>
                             {cells.into_iter().map(|c| view! { <td>{c}</td> }).collect_view()}
                         </tr>
                     })

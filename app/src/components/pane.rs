@@ -1,10 +1,12 @@
-//! An image pane: decodes the visible region at the exact backing resolution and handles the
-//! mouse and wheel.
+//! An image pane: shows what its renderer ([`crate::render`]) yields for the visible region at
+//! the exact backing resolution, and handles the mouse and wheel.
 
 use crate::decoder::{Frame, Lane};
+use crate::hooks;
+use crate::render::{self, Request, SimulatedMode};
 use crate::display::Screen;
 use crate::simulation::SimulationState;
-use crate::state::{Status, ViewerState};
+use crate::state::ViewerState;
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,40 +15,6 @@ use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use coordsr::view::View;
 use web_sys::{PointerEvent, WheelEvent};
-
-/// The last complete frame of each pane, on `window.coordsrFrames[pane]` (and the left one on
-/// `window.coordsrFrame`), for end-to-end tests and for anyone who wants the decoded floats
-/// (e.g. from the browser console): values, size, view, method and mode.
-fn publish(pane: usize, frame: &Frame, view: &View, slice: usize, method: &str, simulate: Option<f64>) {
-    use wasm_bindgen::JsValue;
-    let Some(w) = web_sys::window() else { return };
-    let o = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
-    };
-    set("pane", (pane as f64).into());
-    set("width", (view.width as f64).into());
-    set("height", (view.height as f64).into());
-    set("centerX", view.center[0].into());
-    set("centerY", view.center[1].into());
-    set("zoom", view.zoom.into());
-    set("slice", (slice as f64).into());
-    set("method", method.into());
-    set("simulate", simulate.map_or(JsValue::NULL, JsValue::from));
-    set("millis", frame.millis.into());
-    // When it was put on screen (ms, page clock): a blinded study shows both sides together.
-    set("shownAt", crate::decoder::now().into());
-    set("data", js_sys::Float32Array::from(&frame.image.data[..]).into());
-    let frames = js_sys::Reflect::get(&w, &JsValue::from_str("coordsrFrames"))
-        .ok()
-        .filter(|f| f.is_object())
-        .unwrap_or_else(|| js_sys::Array::new().into());
-    let _ = js_sys::Reflect::set(&frames, &JsValue::from_f64(pane as f64), &o);
-    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrames"), &frames);
-    if pane == 0 {
-        let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrame"), &o);
-    }
-}
 
 /// One image pane. Both panes share zoom, pan, window and slice through [`ViewerState`]; each
 /// has its own method, canvas, decode lane and status.
@@ -61,7 +29,7 @@ pub fn Pane(index: usize) -> impl IntoView {
     let held: Rc<RefCell<Option<(Frame, View, usize, &'static str)>>> = Rc::new(RefCell::new(None));
     let screen: Rc<RefCell<Option<Screen>>> = Rc::new(RefCell::new(None));
     let lane = Rc::new(Lane::default());
-    let visible = move || index == 0 || state.split.get();
+    let visible = move || index == 0 || state.split_shown();
 
     // Track the canvas's CSS size.
     let measure = move || {
@@ -87,7 +55,8 @@ pub fn Pane(index: usize) -> impl IntoView {
         cb.forget();
     });
 
-    // Decode whenever what is shown changes; draw partial frames as they arrive.
+    // Render whenever what is shown changes ([`crate::render`]); this effect only gathers the
+    // request and puts what the renderer yields on the canvas.
     {
         let last = last.clone();
         let screen = screen.clone();
@@ -99,10 +68,8 @@ pub fn Pane(index: usize) -> impl IntoView {
             }
             let (Some((scan, slice_index)), Some(decoder)) = (state.current_slice(), state.decoder.get()) else { return };
             let view = state.view();
-            let method = state.methods[index].get();
-            let simulate = sim.factor.get();
-            let dc = sim.dc.get();
-            let simulation = simulate.and_then(|_| sim.result.get());
+            let shown = state.shown(index);
+            let simulation = sim.active().map(|factor| SimulatedMode { factor, dc: sim.dc.get(), result: sim.result.get() });
             let Some(c) = canvas.get_untracked() else { return };
             let slice = scan.volume.slices[slice_index].clone();
             let key = scan.key(slice_index);
@@ -130,77 +97,28 @@ pub fn Pane(index: usize) -> impl IntoView {
                     }
                     *last.borrow_mut() = Some(f.image.clone());
                 };
-                let set_status = |st: Status| state.status.update(|s| s[index] = st);
-                if let Some(factor) = simulate {
-                    // Simulated low-res mode: show the reconstruction on the original grid, pixel for pixel.
-                    let sim = simulation.filter(|s| s.key == crate::simulation::key(&key, factor, dc));
-                    let image = sim.as_ref().and_then(|s| s.image(method));
-                    let start = crate::decoder::now();
-                    let shown = view.nearest(image.as_deref().unwrap_or(&slice));
-                    let frame = Frame { image: shown, millis: crate::decoder::now() - start, done: 1.0, failed: None };
-                    draw(&frame);
-                    let pending = sim.as_ref().and_then(|s| s.pending).filter(|_| image.is_none());
-                    let lr = sim.as_ref().map_or(String::new(), |s| format!(" ({}×{} → {}×{})", s.lr_size.0, s.lr_size.1, slice.width, slice.height));
-                    set_status(Status {
-                        output: (view.width, view.height),
-                        millis: frame.millis,
-                        busy: image.is_none(),
-                        done: pending.map_or(0.0, |p| p.1),
-                        method: method.key().into(),
-                        note: if image.is_some() {
-                            format!("{} of the slice degraded {factor}× by k-space truncation{lr}, on the original grid", method.label())
-                        } else if !decoder.available(method) {
-                            format!("{} is not available", method.label())
+                let display = screen.borrow().as_ref().map_or("", |s| s.kind());
+                let request = Request { key, slice, view, shown, simulation, blinded, display };
+                render::render(&decoder, &lane, generation, request, |update| match update {
+                    render::Update::Draw(f) => draw(&f),
+                    render::Update::Status(st) => state.status.update(|s| s[index] = st),
+                    render::Update::Progress(done) => state.status.update(|s| s[index].done = done),
+                    render::Update::Final { frame, simulate } => {
+                        if let Some(why) = &frame.failed {
+                            state.error.set(Some(why.clone()));
+                        }
+                        if blinded {
+                            // Shown by the effect below, with the other side's.
+                            *held.borrow_mut() = Some((frame, view, slice_index, shown.key()));
                         } else {
-                            format!("reconstructing with {} (showing the reference meanwhile)", method.label())
-                        },
-                        of: crate::state::shows(&key, &view),
-                    });
-                    if image.is_some() {
-                        publish(index, &frame, &view, slice_index, method.key(), Some(factor));
-                    }
-                    return;
-                }
-                set_status(Status { output: (view.width, view.height), busy: true, method: method.key().into(), ..Default::default() });
-                // A learned method's first progress frame is the bicubic preview. Blinded, only
-                // that: refined blocks arriving on one side would show which side is slower.
-                let progress = |f: &Frame| {
-                    if !blinded || f.done == 0.0 {
-                        draw(f);
-                    }
-                    if !blinded {
-                        state.status.update(|s| s[index].done = f.done);
-                    }
-                };
-                let frame = decoder.decode(&lane, generation, &key, &slice, &view, method, progress).await;
-                if let Some(f) = frame {
-                    if let Some(why) = &f.failed {
-                        state.error.set(Some(why.clone()));
-                    }
-                    if blinded {
-                        // Shown by the effect below, with the other side's.
-                        *held.borrow_mut() = Some((f.clone(), view, slice_index, method.key()));
-                    } else {
-                        draw(&f);
-                        if f.failed.is_none() {
-                            publish(index, &f, &view, slice_index, method.key(), None);
+                            draw(&frame);
+                            if frame.failed.is_none() {
+                                hooks::publish_frame(index, &frame, &view, slice_index, shown.key(), simulate);
+                            }
                         }
                     }
-                    set_status(Status {
-                        output: (view.width, view.height),
-                        millis: f.millis,
-                        busy: false,
-                        done: 1.0,
-                        method: method.key().into(),
-                        note: format!(
-                            "{} at {:.2}× of the slice · {}",
-                            method.label(),
-                            view.zoom,
-                            screen.borrow().as_ref().map_or("", |s| s.kind())
-                        ),
-                        of: crate::state::shows(&key, &view),
-                    });
-                }
+                })
+                .await;
             });
         });
     }
@@ -219,7 +137,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                 s.show(&f.image, state.window.get_untracked(), state.colormap.get_untracked());
             }
             if f.failed.is_none() {
-                publish(index, &f, &view, slice, method, None);
+                hooks::publish_frame(index, &f, &view, slice, method, None);
             }
             *last.borrow_mut() = Some(f.image);
         });
@@ -317,9 +235,9 @@ fn pane_label(state: ViewerState, sim: SimulationState, index: usize) -> String 
     if state.blinded() {
         return if index == 0 { "left".into() } else { "right".into() };
     }
-    let m = state.methods[index].get();
-    match sim.factor.get() {
-        Some(f) if m != crate::decoder::Method::Truth => format!("{} · from {f}× low-res", m.label()),
+    let m = state.shown(index);
+    match sim.active() {
+        Some(f) if m != crate::decoder::Shown::Truth => format!("{} · from {f}× low-res", m.label()),
         _ => m.label().to_string(),
     }
 }

@@ -1,6 +1,7 @@
 //! Backend, output size and decode time of each pane: what a user needs to trust what they see.
 
-use crate::state::{Status, ViewerState};
+use crate::status::Status;
+use crate::state::ViewerState;
 use leptos::prelude::*;
 
 fn describe(s: &Status, with_note: bool) -> String {
@@ -28,7 +29,7 @@ pub fn StatusBar() -> impl IntoView {
             } else {
                 format!("{backend} · preparing both sides…")
             }
-        } else if state.split.get() {
+        } else if state.split_shown() {
             format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
         } else {
             format!("{backend} · {}", describe(&s[0], true))

@@ -8,10 +8,9 @@ use crate::components::study_complete::StudyComplete;
 use crate::components::study_questions::{study_key, StudyQuestions};
 use crate::components::study_summary::StudySummary;
 use crate::components::toolbar::Toolbar;
-use crate::decoder::Method;
+use crate::decoder::Shown;
 use crate::display::Window;
 use crate::scan::Scan;
-use crate::simulation::SimulationState;
 use crate::state::ViewerState;
 use crate::study::Session;
 use coordsr::study::StudyDef;
@@ -39,7 +38,7 @@ fn resolve(relative: &str, base: &str) -> Result<String, String> {
 }
 
 /// Show the case on screen: its scan, slice, zoom, centre, window, and the reader's sides.
-async fn show_case(state: ViewerState, sim: SimulationState, session: &Session, scans: Rc<RefCell<HashMap<String, Scan>>>) -> Result<(), String> {
+async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<HashMap<String, Scan>>>) -> Result<(), String> {
     let Some(case_id) = session.case_id() else { return Ok(()) };
     let case = session.def.case(case_id).ok_or("unknown case")?.clone();
     let url = resolve(&case.scan, &session.url)?;
@@ -62,12 +61,9 @@ async fn show_case(state: ViewerState, sim: SimulationState, session: &Session, 
     }
     let image = scan.volume.slices[slice].clone();
     let [left, right] = session.def.sides(&session.reader, case_id);
-    let method = |m: &str| Method::from_key(m).ok_or_else(|| format!("study method \"{m}\" is not one the viewer has"));
+    let method = |m: &str| Shown::from_key(m).ok_or_else(|| format!("study method \"{m}\" is not one the viewer has"));
     let (left, right) = (method(left)?, method(right)?);
-    sim.factor.set(None);
-    state.split.set(true);
-    state.methods[0].set(left);
-    state.methods[1].set(right);
+    state.study_methods.set([left, right]);
     state.show(scan);
     state.slice.set(slice);
     // The study's scale is the decode scale: CSS zoom × devicePixelRatio.
@@ -83,7 +79,6 @@ async fn show_case(state: ViewerState, sim: SimulationState, session: &Session, 
 #[component]
 pub fn StudyPage(url: String) -> impl IntoView {
     let state = expect_context::<ViewerState>();
-    let sim = expect_context::<SimulationState>();
     let phase = RwSignal::new(Phase::Loading);
     let def: RwSignal<Option<Rc<StudyDef>>, LocalStorage> = RwSignal::new_local(None);
     let session: RwSignal<Option<Session>, LocalStorage> = RwSignal::new_local(None);
@@ -128,7 +123,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
         }
         let scans = scans.clone();
         spawn_local(async move {
-            match show_case(state, sim, &s, scans).await {
+            match show_case(state, &s, scans).await {
                 Ok(()) => shown_case.set(case),
                 Err(e) => message.set(Some(e)),
             }

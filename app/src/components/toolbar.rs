@@ -1,6 +1,6 @@
 //! Slice, zoom, method and window controls.
 
-use crate::decoder::Method;
+use crate::decoder::Shown;
 use crate::display::Window;
 use crate::components::method_select::MethodSelect;
 use crate::simulation::FACTORS;
@@ -15,7 +15,7 @@ pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let sim = expect_context::<SimulationState>();
     let depth = move || state.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
-    let available = move |m: Method| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.available(m)));
+    let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     // The slider moves in log2(zoom) so every octave gets the same travel.
     view! {
         <div class="toolbar">
@@ -37,15 +37,15 @@ pub fn Toolbar() -> impl IntoView {
             <label title="Side by side: a second pane with synced zoom, pan and window">
                 "compare "
                 <select data-testid="compare" on:change=move |ev| {
-                    match Method::from_key(&event_target_value(&ev)) {
+                    match Shown::from_key(&event_target_value(&ev)) {
                         Some(m) => { state.methods[1].set(m); state.split.set(true) }
                         None => state.split.set(false),
                     }
                 }>
                     <option value="off" selected=move || !state.split.get()>"off"</option>
-                    {Method::ALL.into_iter().map(|m| view! {
+                    {Shown::ALL.into_iter().map(|m| view! {
                         <option value=m.key() selected=move || state.split.get() && state.methods[1].get() == m
-                            disabled=move || !available(m) || (m == Method::Truth && sim.factor.get().is_none())>{m.label()}</option>
+                            disabled=move || !can_show(m)>{m.label()}</option>
                     }).collect_view()}
                 </select>
             </label>

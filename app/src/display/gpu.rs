@@ -259,42 +259,35 @@ impl GpuDisplay {
     }
 }
 
-/// `window.coordsrDisplayCheck()`: run the WGSL display on a test frame (a ramp through and
-/// beyond the window, with NaN pixels) in both colour maps, read the pixels back, and resolve to
-/// the largest difference (0–255) from the Canvas 2D mapping ([`super::colour`]). The
-/// browser test asserts it is at most 1 (rounding).
-pub fn install_check() {
+/// The display check behind `window.coordsrDisplayCheck()` ([`crate::hooks`]): run the WGSL
+/// display on a test frame (a ramp through and beyond the window, with NaN pixels) in both colour
+/// maps, read the pixels back, and resolve to the largest difference (0–255) from the Canvas 2D
+/// mapping ([`super::colour`]). The browser test asserts it is at most 1 (rounding).
+pub async fn check() -> Result<wasm_bindgen::JsValue, wasm_bindgen::JsValue> {
     use wasm_bindgen::prelude::*;
-    let Some(window) = web_sys::window() else { return };
-    let check = Closure::<dyn Fn() -> js_sys::Promise>::new(|| {
-        wasm_bindgen_futures::future_to_promise(async {
-            let err = |e: String| JsValue::from_str(&e);
-            let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| err("no document".into()))?;
-            let canvas: HtmlCanvasElement =
-                wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").map_err(|_| err("no canvas".into()))?);
-            let (w, h) = (67usize, 23usize);
-            canvas.set_width(w as u32);
-            canvas.set_height(h as u32);
-            let mut display = GpuDisplay::new(canvas).await.map_err(err)?;
-            let image = Image::from_fn(w, h, |x, y| if (x + 3 * y) % 11 == 0 { f32::NAN } else { -40.0 + 300.0 * x as f32 / (w - 1) as f32 + y as f32 });
-            let win = Window { center: 110.0, width: 180.0 };
-            let mut worst = 0u8;
-            for colormap in [0, 1] {
-                let pixels = display.render_to_pixels(&image, win, colormap).await.map_err(err)?;
-                for (px, v) in pixels.chunks_exact(4).zip(&image.data) {
-                    let want = if v.is_nan() {
-                        [17, 17, 17]
-                    } else {
-                        super::colour((v - (win.center - win.width / 2.0)) / win.width, colormap)
-                    };
-                    for c in 0..3 {
-                        worst = worst.max(px[c].abs_diff(want[c]));
-                    }
-                }
+    let err = |e: String| JsValue::from_str(&e);
+    let document = web_sys::window().and_then(|w| w.document()).ok_or_else(|| err("no document".into()))?;
+    let canvas: HtmlCanvasElement =
+        wasm_bindgen::JsCast::unchecked_into(document.create_element("canvas").map_err(|_| err("no canvas".into()))?);
+    let (w, h) = (67usize, 23usize);
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
+    let mut display = GpuDisplay::new(canvas).await.map_err(err)?;
+    let image = Image::from_fn(w, h, |x, y| if (x + 3 * y) % 11 == 0 { f32::NAN } else { -40.0 + 300.0 * x as f32 / (w - 1) as f32 + y as f32 });
+    let win = Window { center: 110.0, width: 180.0 };
+    let mut worst = 0u8;
+    for colormap in [0, 1] {
+        let pixels = display.render_to_pixels(&image, win, colormap).await.map_err(err)?;
+        for (px, v) in pixels.chunks_exact(4).zip(&image.data) {
+            let want = if v.is_nan() {
+                [17, 17, 17]
+            } else {
+                super::colour((v - (win.center - win.width / 2.0)) / win.width, colormap)
+            };
+            for c in 0..3 {
+                worst = worst.max(px[c].abs_diff(want[c]));
             }
-            Ok(JsValue::from_f64(worst as f64))
-        })
-    });
-    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("coordsrDisplayCheck"), check.as_ref());
-    check.forget();
+        }
+    }
+    Ok(JsValue::from_f64(worst as f64))
 }

@@ -22,6 +22,7 @@ impl Args {
         let name = match backend {
             Backend::Flex => "flex (CPU)",
             Backend::Ndarray => "ndarray (CPU)",
+            Backend::Tch => "LibTorch (CPU)",
             Backend::Wgpu => "wgpu",
         };
         let report = coordsr::bench::run(&t, &dev, name, self.repeats);

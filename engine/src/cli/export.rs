@@ -32,7 +32,7 @@ impl Args {
                 let mine: Vec<_> = rows
                     .into_iter()
                     .filter(|r| {
-                        r.method == t.method() && r.lambda == fmt_num(t.lambda()) && r.train_scales == t.train_scales()
+                        r.method == t.method().key() && r.lambda == fmt_num(t.lambda()) && r.train_scales == t.train_scales()
                     })
                     .collect();
                 if mine.is_empty() {

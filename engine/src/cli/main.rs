@@ -27,7 +27,8 @@ use std::process::ExitCode;
     about = "Scale-agnostic MRI super-resolution with feature-based coordinate networks"
 )]
 struct Cli {
-    /// Compute backend: flex (pure-Rust CPU) or wgpu (GPU through Vulkan/Metal/DX12; lavapipe on CPU).
+    /// Compute backend: flex (pure-Rust CPU), wgpu (GPU through Vulkan/Metal/DX12; lavapipe on CPU)
+    /// or tch (LibTorch on the CPU; build with --features tch, see scripts/torch-env.sh).
     #[arg(long, global = true, value_enum, default_value_t = Backend::Flex)]
     backend: Backend,
     #[command(subcommand)]
@@ -40,6 +41,9 @@ enum Backend {
     Wgpu,
     /// The deprecated ndarray CPU backend, for comparison (build with --features ndarray).
     Ndarray,
+    /// LibTorch's CPU kernels under burn's autodiff (build with --features tch): training at
+    /// PyTorch's speed. Optional because LibTorch comes from PyPI's `torch` wheel (~1 GB).
+    Tch,
 }
 
 impl Backend {
@@ -57,6 +61,16 @@ impl Backend {
                 #[cfg(not(feature = "ndarray"))]
                 {
                     Err("this build has no ndarray backend (build with --features ndarray)".into())
+                }
+            }
+            Backend::Tch => {
+                #[cfg(feature = "tch")]
+                {
+                    Ok(Device::libtorch())
+                }
+                #[cfg(not(feature = "tch"))]
+                {
+                    Err("this build has no LibTorch backend (build with --features tch: scripts/torch-env.sh)".into())
                 }
             }
             Backend::Wgpu => {

@@ -2,32 +2,22 @@
 //! learned ones which model (the built-in ones unless the user names a weights file).
 
 use burn::tensor::Device;
-use clap::ValueEnum;
-use coordsr::methods::Trained;
+use coordsr::methods::{Method, Reconstruction, Trained};
 use coordsr::weights;
 use std::path::Path;
 
-#[derive(Clone, Copy, ValueEnum, PartialEq)]
-pub enum MethodArg {
-    Coord,
-    Conv,
-    Bicubic,
-    Zerofill,
-    Nearest,
-}
-
-/// The model for `--method coord|conv`: `--weights` when given (checked to be that kind), else
-/// the built-in default.
-pub fn load_model(method: MethodArg, weights: Option<&Path>, dev: &Device) -> Result<Trained, String> {
-    let want = if method == MethodArg::Coord { "coord" } else { "conv" };
+/// The model for `--method coord|conv` (`None` for the classical methods): `--weights` when
+/// given, else the built-in default; checked to be that kind by [`Reconstruction::of`].
+pub fn load_model(method: Method, weights: Option<&Path>, dev: &Device) -> Result<Option<Trained>, String> {
+    if !method.is_model() {
+        return Ok(None);
+    }
     let t = match weights {
         Some(p) => Trained::load(p, dev)?,
-        None => return Trained::bundled(want, dev),
+        None => Trained::bundled(method.key(), dev)?,
     };
-    if t.method() != want {
-        return Err(format!("{}: these are {} weights, not {want}", t.source, t.method()));
-    }
-    Ok(t)
+    Reconstruction::of(method, Some(&t))?;
+    Ok(Some(t))
 }
 
 /// `--weights` help that names the built-in defaults with their facts, read from the weights

@@ -2,7 +2,8 @@
 //! the browser tests have a native reference to compare against.
 
 use crate::Backend;
-use crate::model::{MethodArg, load_model};
+use crate::model::load_model;
+use coordsr::methods::Method;
 use crate::scan::{read_for_processing, write_output};
 use coordsr::view::View;
 use coordsr::volume::Volume;
@@ -13,8 +14,8 @@ pub struct Args {
     input: PathBuf,
     #[arg(long, default_value_t = 0)]
     slice: usize,
-    #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
-    method: MethodArg,
+    #[arg(long, value_enum, default_value_t = Method::Coord)]
+    method: Method,
     #[arg(long)]
     weights: Option<PathBuf>,
     /// Viewport backing size in pixels.
@@ -54,13 +55,12 @@ impl Args {
             .get(slice)
             .ok_or_else(|| format!("{}: no slice {slice} (it has {})", self.input.display(), vol.depth()))?;
         let dev = backend.device()?;
-        let img = match self.method {
-            MethodArg::Coord | MethodArg::Conv => {
-                load_model(self.method, self.weights.as_deref(), &dev)?.model.render_view(s, &view, &dev)
-            }
-            MethodArg::Bicubic => view.bicubic(s),
-            MethodArg::Nearest => view.nearest(s),
-            MethodArg::Zerofill => return Err("zero-fill is global: use `upscale --method zerofill`".into()),
+        let img = match (self.method, load_model(self.method, self.weights.as_deref(), &dev)?) {
+            (_, Some(t)) => t.model.render_view(s, &view, &dev),
+            (Method::Bicubic, None) => view.bicubic(s),
+            (Method::Nearest, None) => view.nearest(s),
+            (Method::Zerofill, None) => return Err("zero-fill is global: use `upscale --method zerofill`".into()),
+            (m @ (Method::Coord | Method::Conv), None) => return Err(format!("{m} needs weights")),
         };
         write_output(&self.output, &Volume::from_image(img, [1.0, 1.0]))
     }

@@ -1,12 +1,12 @@
 //! `coordsr upscale`: a whole scan, slice by slice, onto a grid `--scale` times finer over the same
 //! field of view, written with the spacing and affine of that grid.
 
-use crate::model::{MethodArg, load_model};
+use crate::model::load_model;
 use crate::scan::{Rescale, read_for_processing, write_output};
 use crate::{Backend, bar};
 use coordsr::geometry::Grid;
 use coordsr::image::Image;
-use coordsr::methods::Method;
+use coordsr::methods::{Method, Reconstruction};
 use coordsr::volume::Volume;
 use std::path::PathBuf;
 
@@ -14,8 +14,8 @@ use std::path::PathBuf;
 pub struct Args {
     #[command(flatten)]
     scan: Rescale,
-    #[arg(long, value_enum, default_value_t = MethodArg::Coord)]
-    method: MethodArg,
+    #[arg(long, value_enum, default_value_t = Method::Coord)]
+    method: Method,
     /// Weights for coord/conv (.csrw); the built-in models by default.
     #[arg(long)]
     weights: Option<PathBuf>,
@@ -29,17 +29,8 @@ impl Args {
         let (sx, sy) = self.scan.scale()?;
         let vol = read_for_processing(&self.scan.input, self.no_acquisition_crop)?;
         let dev = backend.device()?;
-        let trained = match self.method {
-            MethodArg::Coord | MethodArg::Conv => Some(load_model(self.method, self.weights.as_deref(), &dev)?),
-            _ => None,
-        };
-        let m = match (self.method, &trained) {
-            (MethodArg::Bicubic, _) => Method::Bicubic,
-            (MethodArg::Zerofill, _) => Method::Zerofill,
-            (MethodArg::Nearest, _) => Method::Nearest,
-            (_, Some(t)) => Method::Model(t),
-            _ => unreachable!("weights loaded above"),
-        };
+        let trained = load_model(self.method, self.weights.as_deref(), &dev)?;
+        let m = Reconstruction::of(self.method, trained.as_ref())?;
         let grid = Grid::upscaled(vol.width, vol.height, sx, sy);
         let pb = bar(vol.depth() as u64, "upscale");
         let slices: Vec<Image> = vol

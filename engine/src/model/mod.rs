@@ -45,10 +45,10 @@ impl ModelConfig {
         Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Conv, skip: Skip::Zerofill }
     }
 
-    pub fn method(&self) -> &'static str {
+    pub fn method(&self) -> crate::methods::Method {
         match self.decoder {
-            DecoderConfig::Coord(_) => "coord",
-            DecoderConfig::Conv => "conv",
+            DecoderConfig::Coord(_) => crate::methods::Method::Coord,
+            DecoderConfig::Conv => crate::methods::Method::Conv,
         }
     }
 

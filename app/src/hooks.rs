@@ -1,0 +1,55 @@
+//! Everything the page puts on `window` for tests, benchmarks and the browser console, in one
+//! place: the finished frames (`coordsrFrames`, `coordsrFrame`), the decode benchmark
+//! (`coordsrBench`, [`crate::bench`]) and the WebGPU display check (`coordsrDisplayCheck`,
+//! [`crate::display::gpu::check`]).
+
+use crate::decoder::Frame;
+use crate::state::ViewerState;
+use coordsr::view::View;
+use wasm_bindgen::prelude::*;
+
+/// The last complete frame of each pane, on `window.coordsrFrames[pane]` (and the left one on
+/// `window.coordsrFrame`), for end-to-end tests and for anyone who wants the decoded floats
+/// (e.g. from the browser console): values, size, view, method and mode.
+pub fn publish_frame(pane: usize, frame: &Frame, view: &View, slice: usize, method: &str, simulate: Option<f64>) {
+    let Some(w) = web_sys::window() else { return };
+    let o = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| {
+        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), &v);
+    };
+    set("pane", (pane as f64).into());
+    set("width", (view.width as f64).into());
+    set("height", (view.height as f64).into());
+    set("centerX", view.center[0].into());
+    set("centerY", view.center[1].into());
+    set("zoom", view.zoom.into());
+    set("slice", (slice as f64).into());
+    set("method", method.into());
+    set("simulate", simulate.map_or(JsValue::NULL, JsValue::from));
+    set("millis", frame.millis.into());
+    // When it was put on screen (ms, page clock): a blinded study shows both sides together.
+    set("shownAt", crate::decoder::now().into());
+    set("data", js_sys::Float32Array::from(&frame.image.data[..]).into());
+    let frames = js_sys::Reflect::get(&w, &JsValue::from_str("coordsrFrames"))
+        .ok()
+        .filter(|f| f.is_object())
+        .unwrap_or_else(|| js_sys::Array::new().into());
+    let _ = js_sys::Reflect::set(&frames, &JsValue::from_f64(pane as f64), &o);
+    let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrames"), &frames);
+    if pane == 0 {
+        let _ = js_sys::Reflect::set(&w, &JsValue::from_str("coordsrFrame"), &o);
+    }
+}
+
+/// Install the functions on `window` (once, from the app shell); they live as long as the page.
+pub fn install(state: ViewerState) {
+    let Some(window) = web_sys::window() else { return };
+    let bench = Closure::<dyn Fn(f64, f64, f64, bool) -> js_sys::Promise>::new(move |size: f64, zoom: f64, budget: f64, fresh: bool| {
+        wasm_bindgen_futures::future_to_promise(crate::bench::run(state, size, zoom, budget, fresh))
+    });
+    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("coordsrBench"), bench.as_ref());
+    bench.forget();
+    let check = Closure::<dyn Fn() -> js_sys::Promise>::new(|| wasm_bindgen_futures::future_to_promise(crate::display::gpu::check()));
+    let _ = js_sys::Reflect::set(&window, &JsValue::from_str("coordsrDisplayCheck"), check.as_ref());
+    check.forget();
+}
