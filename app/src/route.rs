@@ -39,13 +39,16 @@ impl Route {
     /// The route of a fragment; unknown fragments go home. A `?study=` link (the study's own
     /// address, older than the routes) opens the study.
     pub fn parse(hash: &str) -> Route {
-        match hash.trim_start_matches('#').trim_end_matches('/') {
+        let fragment = hash.trim_start_matches('#');
+        // Only an address without any fragment falls back on its query: "#/" is the home link.
+        let bare = fragment.is_empty();
+        match fragment.trim_end_matches('/') {
             "/results" => Route::Results,
             "/viewer" => Route::Viewer,
             "/study" => Route::Study,
             "/about" => Route::About,
-            "" if crate::browser::query_param("study").is_some() => Route::Study,
-            "" if ["method", "compare", "simulate"].iter().any(|k| crate::browser::query_param(k).is_some()) => Route::Viewer,
+            "" if bare && crate::browser::query_param("study").is_some() => Route::Study,
+            "" if bare && ["method", "compare", "simulate"].iter().any(|k| crate::browser::query_param(k).is_some()) => Route::Viewer,
             _ => Route::Home,
         }
     }

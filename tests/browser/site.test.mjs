@@ -89,3 +89,38 @@ test('demo site', { timeout: 600_000 }, async () => {
     await server.close();
   }
 });
+
+test('modes follow the route: other pages never change what the viewer was showing', { timeout: 600_000 }, async () => {
+  const server = await serve();
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 });
+    page.setDefaultTimeout(300_000);
+    // The viewer comparing bicubic with nearest in the simulated 2× mode.
+    await page.goto(`${server.origin}/?backend=cpu&method=bicubic&compare=nearest&simulate=2#/viewer`);
+    await page.waitForSelector('[data-testid=page-viewer]');
+    await page.waitForFunction(() => window.coordsrFrames && window.coordsrFrames[1] && window.coordsrFrames[1].method === 'nearest');
+    const viewer = async () => ({
+      split: await page.$eval('[data-testid=viewport-1]', (c) => !c.closest('.pane').hidden),
+      simulate: await page.$eval('[data-testid=simulate]', (s) => s.value),
+      compare: await page.$eval('[data-testid=compare]', (s) => s.value),
+      left: await page.$eval('[data-testid=pane-label-0]', (s) => s.textContent),
+    });
+    const before = await viewer();
+    assert.deepEqual(before, { split: true, simulate: '2', compare: 'nearest', left: 'bicubic · from 2× low-res' });
+    // Home shows one coord pane, not simulated, whatever the viewer had...
+    await page.click('[data-testid=nav-]');
+    await page.waitForSelector('[data-testid=page-home]');
+    await page.waitForFunction(() => window.coordsrFrame && window.coordsrFrame.method === 'coord' && window.coordsrFrame.simulate === null);
+    assert.equal(await page.$eval('[data-testid=pane-label-0]', (s) => s.textContent), 'coord (any scale)');
+    // ...and the viewer comes back as the user left it.
+    await page.click('[data-testid=nav-viewer]');
+    await page.waitForSelector('[data-testid=page-viewer]');
+    await page.waitForFunction(() => window.coordsrFrame && window.coordsrFrame.method === 'bicubic' && window.coordsrFrame.simulate === 2);
+    assert.deepEqual(await viewer(), before);
+    await page.close();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
