@@ -41,8 +41,8 @@ enum Backend {
     Wgpu,
     /// The deprecated ndarray CPU backend, for comparison (build with --features ndarray).
     Ndarray,
-    /// LibTorch's CPU kernels under burn's autodiff (build with --features tch): training at
-    /// PyTorch's speed. Optional because LibTorch comes from PyPI's `torch` wheel (~1 GB).
+    /// LibTorch's CPU kernels under burn's autodiff (build with --features tch): training
+    /// 2.2–2.5× faster than flex (BENCHMARKS.md). Optional: LibTorch comes from PyPI's `torch` wheel.
     Tch,
 }
 
