@@ -437,11 +437,22 @@ pub fn train(
     if resume && run.state().exists() {
         let saved: TrainConfig = serde_json::from_slice(&std::fs::read(run.config()).map_err(|e| io_err(&run.config(), &e))?)
             .map_err(|e| io_err(&run.config(), &e))?;
-        if &saved != config {
-            return Err(format!("{}: the run was started with a different configuration; use another folder", dir.display()));
+        // Patience only decides when a run stops. A run resumed with more of it is the run it
+        // would have been had it started with it (same batches, same steps; an early stop is
+        // undone while it is still within the new patience), so it may grow; nothing else may
+        // change.
+        if (TrainConfig { patience: config.patience, ..saved.clone() }) != *config || config.patience < saved.patience {
+            return Err(format!(
+                "{}: the run was started with a different configuration (only a larger --patience may be given on resuming); use another folder",
+                dir.display()
+            ));
         }
         state = serde_json::from_slice(&std::fs::read(run.state()).map_err(|e| io_err(&run.state(), &e))?)
             .map_err(|e| io_err(&run.state(), &e))?;
+        if config.patience != saved.patience {
+            state.stopped_early = state.since_best >= config.patience;
+            std::fs::write(run.config(), serde_json::to_vec_pretty(config).unwrap()).map_err(|e| io_err(&run.config(), &e))?;
+        }
         model = model.try_load_file(run.model()).map_err(|e| io_err(&run.model(), &e))?;
         optim = optim.load(run.optim()).map_err(|e| io_err(&run.optim(), &e))?;
     } else {
@@ -655,6 +666,35 @@ mod tests {
         // another order (differences ~1e-17 seen). A broken resume moves VIF by far more.
         let want = full.best_vif.max(first.best_vif);
         assert!((want - second.best_vif).abs() <= 1e-9 * want.abs(), "{want} vs {}", second.best_vif);
+    }
+
+    #[test]
+    fn resuming_with_more_patience_continues_an_early_stopped_run_as_if_started_with_it() {
+        let mut c = tiny(false);
+        c.steps = 6;
+        c.val_every = 1;
+        c.patience = 1;
+        let dir = std::env::temp_dir().join(format!("coordsr-train-{}-patience", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let dev = Device::flex().autodiff();
+        let first = train(&c, &phantoms(), &dir, &dev, false, None, |_| {}).unwrap();
+        let mut more = c.clone();
+        more.patience = 100;
+        let (full, log_full) = run(&more, "patience-full");
+        if first.stopped_early {
+            assert!(first.step < c.steps);
+            // Fewer is refused; more continues to the end, matching the run started with it.
+            let mut less = c.clone();
+            less.patience = 0;
+            assert!(train(&less, &phantoms(), &dir, &dev, true, None, |_| {}).is_err());
+            let resumed = train(&more, &phantoms(), &dir, &dev, true, None, |_| {}).unwrap();
+            assert_eq!((resumed.step, resumed.stopped_early, full.step), (c.steps, false, c.steps));
+            let vif = |l: &str| csv::parse(l).unwrap().pop().unwrap().fields[5].clone();
+            assert_eq!(vif(&std::fs::read_to_string(RunDir(dir.clone()).log()).unwrap()), vif(&log_full));
+            assert_eq!(serde_json::from_slice::<TrainConfig>(&std::fs::read(RunDir(dir).config()).unwrap()).unwrap(), more);
+        } else {
+            panic!("the tiny run never stopped early with patience 1 over {} validations: pick another set-up", c.steps);
+        }
     }
 
     #[test]
