@@ -107,11 +107,25 @@ fn label(k: Key) -> String {
     crate::methods::label(k.0, k.1, k.2)
 }
 
-/// The [`COMPARISONS`] present in `rows`, as Markdown: one table per comparison and score, a row
+/// The comparisons for `rows`: [`COMPARISONS`], then every other trained model (ablations,
+/// "+dc" rows) against zero-fill, so that no model in a report goes without its paired margin.
+pub fn comparisons(rows: &[Row]) -> Vec<(Key<'_>, Key<'_>)> {
+    const ZEROFILL: Key<'static> = ("zerofill", "", "");
+    let mut list: Vec<(Key, Key)> = COMPARISONS.to_vec();
+    for r in rows {
+        let key: Key = (&r.method, &r.lambda, &r.train_scales);
+        if !r.lambda.is_empty() && !list.contains(&(key, ZEROFILL)) {
+            list.push((key, ZEROFILL));
+        }
+    }
+    list
+}
+
+/// The [`comparisons`] present in `rows`, as Markdown: one table per comparison and score, a row
 /// per dataset and scale.
 pub fn to_markdown(rows: &[Row]) -> String {
     let mut out = String::new();
-    for (a, b) in COMPARISONS {
+    for (a, b) in comparisons(rows) {
         for score in [Score::Vif, Score::Psnr] {
             let diffs = differences(rows, a, b, score);
             if diffs.is_empty() {
@@ -186,6 +200,12 @@ mod tests {
         let md = to_markdown(&rows);
         assert!(md.contains("### coord λ=10 1-2× − zerofill: VIF") && md.contains("| test-scan | 2× | 10 | +0.0100 |"), "{md}");
         assert!(!md.contains("coord+dc"), "comparisons without rows are left out");
+        // An ablation row gets its margin over zero-fill too, once.
+        let mut rows = rows.clone();
+        rows.push(row("coord", "0", "1-2", 2.0, &ahead));
+        let md = to_markdown(&rows);
+        assert_eq!(md.matches("### coord λ=0 1-2× − zerofill: VIF").count(), 1, "{md}");
+        assert_eq!(md.matches("### coord λ=10 1-2× − zerofill: VIF").count(), 1, "{md}");
     }
 
     #[test]
