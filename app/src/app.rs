@@ -113,7 +113,7 @@ pub fn App() -> impl IntoView {
             Err(e) => Err(e),
         };
         // A scan opened meanwhile (a study case, the user's file) stays.
-        if state.scan.with_untracked(|s| s.is_none()) {
+        if state.view.scan.with_untracked(|s| s.is_none()) {
             match sample {
                 Ok(s) => state.show(s),
                 Err(e) => state.error.set(Some(e)),
@@ -142,18 +142,18 @@ pub fn App() -> impl IntoView {
         }
         let handled = match ev.key().as_str() {
             "ArrowUp" | "PageUp" => {
-                state.step_slice(-1);
+                state.view.step_slice(-1);
                 true
             }
             "ArrowDown" | "PageDown" => {
-                state.step_slice(1);
+                state.view.step_slice(1);
                 true
             }
             "1" => {
-                state.set_decode_scale(1.0);
+                state.view.set_decode_scale(1.0);
                 true
             }
-            k => state.view_key(k),
+            k => state.view.view_key(k),
         };
         if handled {
             ev.prevent_default();

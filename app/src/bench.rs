@@ -14,7 +14,7 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 pub async fn run(state: ViewerState, size: f64, zoom: f64, budget: f64, fresh: bool) -> Result<JsValue, JsValue> {
-    let (Some(decoder), Some((scan, index))) = (state.decoder.get_untracked(), state.current_slice_untracked()) else {
+    let (Some(decoder), Some((scan, index))) = (state.decoder.get_untracked(), state.view.current_slice_untracked()) else {
         return Err(JsValue::from_str("the viewer is not ready"));
     };
     let slice = &scan.volume.slices[index];

@@ -83,7 +83,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
         let factor = shared.active();
         let dc = shared.dc.get();
         let decoder = state.decoder.get();
-        let current = state.current_slice();
+        let current = state.view.current_slice();
         let generation = lane.begin();
         let (Some(factor), Some(decoder), Some((scan, index))) = (factor, decoder, current) else {
             shared.result.set(None);

@@ -13,8 +13,11 @@ use std::rc::Rc;
 pub const ZOOM_MIN: f64 = 0.25;
 pub const ZOOM_MAX: f64 = 16.0;
 
+/// What is on screen and how, shared by both panes (and kept across pages): the scan, the
+/// slice, zoom, centre, window and the panes' size. Its methods are the one place zoom is
+/// clamped and CSS pixels become backing-store pixels (devicePixelRatio).
 #[derive(Clone, Copy)]
-pub struct ViewerState {
+pub struct ViewState {
     pub scan: RwSignal<Option<Scan>, LocalStorage>,
     pub slice: RwSignal<usize>,
     /// Zoom in CSS pixels per slice pixel (the slider's value); the decode multiplies by DPR.
@@ -24,6 +27,18 @@ pub struct ViewerState {
     pub window: RwSignal<Window>,
     /// 0 grey, 1 hot.
     pub colormap: RwSignal<u32>,
+    /// Size of one pane in CSS pixels (both panes have the same).
+    pub viewport: RwSignal<(f64, f64)>,
+    /// The zoom and centre the last "fit" chose: while the view still has them, a resized pane
+    /// (another page, a window resize) fits again instead of keeping a stale zoom.
+    pub last_fit: RwSignal<Option<(f64, [f64; 2])>>,
+}
+
+/// The viewer's state: what is on screen ([`ViewState`]), what each pane shows, the decoder,
+/// status and errors. Modes (blinded, which methods, split) follow from the route.
+#[derive(Clone, Copy)]
+pub struct ViewerState {
+    pub view: ViewState,
     /// The method of each pane (left, right) that the viewer's controls chose.
     pub methods: [RwSignal<Shown>; 2],
     /// The two methods of the reader study's current case (its own, so that the study never
@@ -37,15 +52,108 @@ pub struct ViewerState {
     /// The reader on the study page has finished (its methods may be named).
     pub study_done: RwSignal<bool>,
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
-    /// Size of one pane in CSS pixels (both panes have the same).
-    pub viewport: RwSignal<(f64, f64)>,
     /// The tier, in words ("WebGPU (…)" or "CPU fallback (…)").
     pub backend: RwSignal<String>,
     pub status: RwSignal<[Status; 2]>,
-    /// The zoom and centre the last "fit" chose: while the view still has them, a resized pane
-    /// (another page, a window resize) fits again instead of keeping a stale zoom.
-    pub last_fit: RwSignal<Option<(f64, [f64; 2])>>,
     pub error: RwSignal<Option<String>>,
+}
+
+impl ViewState {
+    /// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
+    pub fn view_key(self, key: &str) -> bool {
+        match key {
+            "+" | "=" => self.set_zoom(self.zoom.get_untracked() * 1.25),
+            "-" => self.set_zoom(self.zoom.get_untracked() / 1.25),
+            "f" | "F" => self.fit(),
+            "a" | "A" => {
+                if let Some((scan, i)) = self.current_slice_untracked() {
+                    self.window.set(Window::auto(&scan.volume.slices[i]));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn device_pixel_ratio() -> f64 {
+        web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0)
+    }
+
+    /// Set the zoom (CSS pixels per slice pixel), kept within [`ZOOM_MIN`]..[`ZOOM_MAX`]: every
+    /// control goes through here.
+    pub fn set_zoom(&self, zoom: f64) {
+        self.zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
+    }
+
+    /// The decode scale: backing-store pixels per slice pixel (zoom × devicePixelRatio), what
+    /// the decoder is asked for and what a study file states.
+    pub fn decode_scale(&self) -> f64 {
+        self.zoom.get() * Self::device_pixel_ratio()
+    }
+
+    pub fn set_decode_scale(&self, scale: f64) {
+        self.set_zoom(scale / Self::device_pixel_ratio());
+    }
+
+    /// The decode view: the viewport's backing store (CSS size × devicePixelRatio).
+    pub fn decode_view(&self) -> View {
+        let dpr = Self::device_pixel_ratio();
+        let (w, h) = self.viewport.get();
+        View {
+            width: (w * dpr).round().max(1.0) as usize,
+            height: (h * dpr).round().max(1.0) as usize,
+            center: self.center.get(),
+            zoom: self.decode_scale(),
+        }
+    }
+
+    /// Fit the current slice into the viewport.
+    pub fn fit(&self) {
+        if let Some(scan) = self.scan.get_untracked() {
+            let (w, h) = self.viewport.get_untracked();
+            let v = View::fit(w as usize, h as usize, scan.volume.width, scan.volume.height);
+            self.zoom.set(v.zoom);
+            self.center.set(v.center);
+            self.last_fit.set(Some((v.zoom, v.center)));
+        }
+    }
+
+    /// Fit again if the view is still the last fit (called when a pane's size changes).
+    pub fn refit_if_fitted(&self) {
+        if self.last_fit.get_untracked() == Some((self.zoom.get_untracked(), self.center.get_untracked())) {
+            self.fit();
+        }
+    }
+
+    /// Show a newly read scan: middle slice, fitted, auto window.
+    pub fn show(&self, scan: Scan) {
+        let mid = scan.volume.depth() / 2;
+        self.window.set(Window::auto(&scan.volume.slices[mid]));
+        self.slice.set(mid);
+        self.scan.set(Some(scan));
+        self.fit();
+    }
+
+    /// The slice on screen (clamped to the scan), tracked.
+    pub fn current_slice(&self) -> Option<(Scan, usize)> {
+        let scan = self.scan.get()?;
+        let i = self.slice.get().min(scan.volume.depth() - 1);
+        Some((scan, i))
+    }
+
+    pub fn current_slice_untracked(&self) -> Option<(Scan, usize)> {
+        let scan = self.scan.get_untracked()?;
+        let i = self.slice.get_untracked().min(scan.volume.depth() - 1);
+        Some((scan, i))
+    }
+
+    pub fn step_slice(&self, delta: i64) {
+        if let Some(scan) = self.scan.get_untracked() {
+            let n = scan.volume.depth() as i64;
+            let s = (self.slice.get_untracked() as i64 + delta).clamp(0, n - 1);
+            self.slice.set(s as usize);
+        }
+    }
 }
 
 impl ViewerState {
@@ -82,136 +190,47 @@ impl ViewerState {
     /// Whether both panes have finished decoding what is on screen now (the same slice and
     /// view): in a blinded study, the moment both frames appear and the case can be scored.
     pub fn both_final(&self) -> bool {
-        let Some((scan, i)) = self.current_slice() else { return false };
-        let now = shows(&scan.key(i), &self.view());
+        let Some((scan, i)) = self.view.current_slice() else { return false };
+        let now = shows(&scan.key(i), &self.view.decode_view());
         self.status.with(|s| s.iter().all(|p| !p.busy && p.of == now))
-    }
-
-    /// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
-    pub fn view_key(self, key: &str) -> bool {
-        match key {
-            "+" | "=" => self.set_zoom(self.zoom.get_untracked() * 1.25),
-            "-" => self.set_zoom(self.zoom.get_untracked() / 1.25),
-            "f" | "F" => self.fit(),
-            "a" | "A" => {
-                if let Some((scan, i)) = self.current_slice_untracked() {
-                    self.window.set(Window::auto(&scan.volume.slices[i]));
-                }
-            }
-            _ => return false,
-        }
-        true
     }
 
     pub fn new(route: ReadSignal<Route>) -> Self {
         Self {
-            scan: RwSignal::new_local(None),
-            slice: RwSignal::new(0),
-            zoom: RwSignal::new(1.0),
-            center: RwSignal::new([0.0, 0.0]),
-            window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
-            colormap: RwSignal::new(0),
+            view: ViewState {
+                scan: RwSignal::new_local(None),
+                slice: RwSignal::new(0),
+                zoom: RwSignal::new(1.0),
+                center: RwSignal::new([0.0, 0.0]),
+                window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
+                colormap: RwSignal::new(0),
+                viewport: RwSignal::new((800.0, 600.0)),
+                last_fit: RwSignal::new(None),
+            },
             methods: [RwSignal::new(Shown::Method(Method::Coord)), RwSignal::new(Shown::Method(Method::Conv))],
             study_methods: RwSignal::new([Shown::Method(Method::Coord), Shown::Method(Method::Conv)]),
             split: RwSignal::new(false),
             route,
             study_done: RwSignal::new(false),
             decoder: RwSignal::new_local(None),
-            viewport: RwSignal::new((800.0, 600.0)),
             backend: RwSignal::new(String::new()),
             status: RwSignal::new(Default::default()),
-            last_fit: RwSignal::new(None),
             error: RwSignal::new(None),
         }
     }
 
-    pub fn device_pixel_ratio() -> f64 {
-        web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0)
+    /// Show a newly read scan ([`ViewState::show`]) and clear the last error.
+    pub fn show(&self, scan: Scan) {
+        self.view.show(scan);
+        self.error.set(None);
     }
 
-    /// Set the zoom (CSS pixels per slice pixel), kept within [`ZOOM_MIN`]..[`ZOOM_MAX`]: every
-    /// control goes through here.
-    pub fn set_zoom(&self, zoom: f64) {
-        self.zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
-    }
-
-    /// The decode scale: backing-store pixels per slice pixel (zoom × devicePixelRatio), what
-    /// the decoder is asked for and what a study file states.
-    pub fn decode_scale(&self) -> f64 {
-        self.zoom.get() * Self::device_pixel_ratio()
-    }
-
-    pub fn set_decode_scale(&self, scale: f64) {
-        self.set_zoom(scale / Self::device_pixel_ratio());
-    }
-
-    /// The decode view: the viewport's backing store (CSS size × devicePixelRatio).
-    pub fn view(&self) -> View {
-        let dpr = Self::device_pixel_ratio();
-        let (w, h) = self.viewport.get();
-        View {
-            width: (w * dpr).round().max(1.0) as usize,
-            height: (h * dpr).round().max(1.0) as usize,
-            center: self.center.get(),
-            zoom: self.decode_scale(),
-        }
-    }
-
-    /// Fit the current slice into the viewport.
-    pub fn fit(&self) {
-        if let Some(scan) = self.scan.get_untracked() {
-            let (w, h) = self.viewport.get_untracked();
-            let v = View::fit(w as usize, h as usize, scan.volume.width, scan.volume.height);
-            self.zoom.set(v.zoom);
-            self.center.set(v.center);
-            self.last_fit.set(Some((v.zoom, v.center)));
-        }
-    }
-
-    /// Fit again if the view is still the last fit (called when a pane's size changes).
-    pub fn refit_if_fitted(&self) {
-        if self.last_fit.get_untracked() == Some((self.zoom.get_untracked(), self.center.get_untracked())) {
-            self.fit();
-        }
-    }
-
-    /// Show a newly read scan: middle slice, fitted, auto window.
     /// Read files as one scan: in a decoding worker once they run (a large volume never holds
     /// the page), on the page before.
     pub async fn read(&self, files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
         match self.decoder.get_untracked() {
             Some(d) => d.read(files, serial).await,
             None => crate::scan::read(files, serial),
-        }
-    }
-
-    pub fn show(&self, scan: Scan) {
-        let mid = scan.volume.depth() / 2;
-        self.window.set(Window::auto(&scan.volume.slices[mid]));
-        self.slice.set(mid);
-        self.scan.set(Some(scan));
-        self.error.set(None);
-        self.fit();
-    }
-
-    /// The slice on screen (clamped to the scan), tracked.
-    pub fn current_slice(&self) -> Option<(Scan, usize)> {
-        let scan = self.scan.get()?;
-        let i = self.slice.get().min(scan.volume.depth() - 1);
-        Some((scan, i))
-    }
-
-    pub fn current_slice_untracked(&self) -> Option<(Scan, usize)> {
-        let scan = self.scan.get_untracked()?;
-        let i = self.slice.get_untracked().min(scan.volume.depth() - 1);
-        Some((scan, i))
-    }
-
-    pub fn step_slice(&self, delta: i64) {
-        if let Some(scan) = self.scan.get_untracked() {
-            let n = scan.volume.depth() as i64;
-            let s = (self.slice.get_untracked() as i64 + delta).clamp(0, n - 1);
-            self.slice.set(s as usize);
         }
     }
 }

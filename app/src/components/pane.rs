@@ -35,9 +35,9 @@ pub fn Pane(index: usize) -> impl IntoView {
     let measure = move || {
         if let Some(c) = canvas.get_untracked() {
             let r = c.get_bounding_client_rect();
-            if r.width() > 0.0 && r.height() > 0.0 && state.viewport.get_untracked() != (r.width(), r.height()) {
-                state.viewport.set((r.width(), r.height()));
-                state.refit_if_fitted();
+            if r.width() > 0.0 && r.height() > 0.0 && state.view.viewport.get_untracked() != (r.width(), r.height()) {
+                state.view.viewport.set((r.width(), r.height()));
+                state.view.refit_if_fitted();
             }
         }
     };
@@ -66,8 +66,8 @@ pub fn Pane(index: usize) -> impl IntoView {
                 lane.begin();
                 return;
             }
-            let (Some((scan, slice_index)), Some(decoder)) = (state.current_slice(), state.decoder.get()) else { return };
-            let view = state.view();
+            let (Some((scan, slice_index)), Some(decoder)) = (state.view.current_slice(), state.decoder.get()) else { return };
+            let view = state.view.decode_view();
             let shown = state.shown(index);
             let simulation = sim.active().map(|factor| SimulatedMode { factor, dc: sim.dc.get(), result: sim.result.get() });
             let Some(c) = canvas.get_untracked() else { return };
@@ -93,7 +93,7 @@ pub fn Pane(index: usize) -> impl IntoView {
                 }
                 let draw = |f: &Frame| {
                     if let Some(s) = screen.borrow_mut().as_mut() {
-                        s.show(&f.image, state.window.get_untracked(), state.colormap.get_untracked());
+                        s.show(&f.image, state.view.window.get_untracked(), state.view.colormap.get_untracked());
                     }
                     *last.borrow_mut() = Some(f.image.clone());
                 };
@@ -134,7 +134,7 @@ pub fn Pane(index: usize) -> impl IntoView {
             }
             let Some((f, view, slice, method)) = held.borrow_mut().take() else { return };
             if let Some(s) = screen.borrow_mut().as_mut() {
-                s.show(&f.image, state.window.get_untracked(), state.colormap.get_untracked());
+                s.show(&f.image, state.view.window.get_untracked(), state.view.colormap.get_untracked());
             }
             if f.failed.is_none() {
                 hooks::publish_frame(index, &f, &view, slice, method, None);
@@ -148,7 +148,7 @@ pub fn Pane(index: usize) -> impl IntoView {
         let last = last.clone();
         let screen = screen.clone();
         Effect::new(move |_| {
-            let (w, cmap) = (state.window.get(), state.colormap.get());
+            let (w, cmap) = (state.view.window.get(), state.view.colormap.get());
             if let (Some(s), Some(img)) = (screen.borrow_mut().as_mut(), last.borrow().as_ref()) {
                 s.show(img, w, cmap);
             }
@@ -174,13 +174,13 @@ pub fn Pane(index: usize) -> impl IntoView {
             let (dx, dy) = (x - x0, y - y0);
             if button == 2 {
                 // Right drag: horizontal = width, vertical = level (NiiVue/OHIF habit).
-                state.window.update(|w| {
+                state.view.window.update(|w| {
                     w.width = (w.width * (1.0 + dx as f32 / 200.0)).max(1e-6);
                     w.center += dy as f32 * w.width / 200.0;
                 });
             } else {
-                let z = state.zoom.get_untracked();
-                state.center.update(|c| {
+                let z = state.view.zoom.get_untracked();
+                state.view.center.update(|c| {
                     c[0] -= dx / z;
                     c[1] -= dy / z;
                 });
@@ -192,25 +192,25 @@ pub fn Pane(index: usize) -> impl IntoView {
     let on_wheel = move |ev: WheelEvent| {
         ev.prevent_default();
         if ev.shift_key() {
-            state.step_slice(if ev.delta_y() > 0.0 { 1 } else { -1 });
+            state.view.step_slice(if ev.delta_y() > 0.0 { 1 } else { -1 });
             return;
         }
         let Some(c) = canvas.get_untracked() else { return };
         let r = c.get_bounding_client_rect();
         let (u, v) = (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top());
         let factor = (-ev.delta_y() / 500.0).exp().clamp(0.5, 2.0);
-        let (w, h) = state.viewport.get_untracked();
+        let (w, h) = state.view.viewport.get_untracked();
         let view = View {
             width: w as usize,
             height: h as usize,
-            center: state.center.get_untracked(),
-            zoom: state.zoom.get_untracked(),
+            center: state.view.center.get_untracked(),
+            zoom: state.view.zoom.get_untracked(),
         };
         let z = view.zoom_about(factor, u, v);
         let zoom = z.zoom.clamp(crate::state::ZOOM_MIN, crate::state::ZOOM_MAX);
         let z = if zoom == z.zoom { z } else { view.zoom_about(zoom / view.zoom, u, v) };
-        state.set_zoom(z.zoom);
-        state.center.set(z.center);
+        state.view.set_zoom(z.zoom);
+        state.view.center.set(z.center);
     };
 
     view! {

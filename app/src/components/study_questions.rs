@@ -38,7 +38,7 @@ pub fn study_key(
             back(session, message);
             active.set(0);
         }
-        k => return state.view_key(k),
+        k => return state.view.view_key(k),
     }
     true
 }
@@ -70,12 +70,12 @@ fn next(state: ViewerState, session: RwSignal<Option<Session>, LocalStorage>, me
         message.set(Some("answer every question of this case first".into()));
         return;
     }
-    let w = state.window.get_untracked();
+    let w = state.view.window.get_untracked();
     let viewing = Viewing {
         millis: session.with_untracked(|s| s.as_ref().map_or(0.0, |s| s.viewing_millis())),
         // The decode scale, as the study file states it.
-        zoom: state.decode_scale(),
-        center: state.center.get_untracked(),
+        zoom: state.view.decode_scale(),
+        center: state.view.center.get_untracked(),
         window: [w.center as f64, w.width as f64],
     };
     let mut result = Ok(());

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let sim = expect_context::<SimulationState>();
-    let depth = move || state.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
+    let depth = move || state.view.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
     let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     // The slider moves in log2(zoom) so every octave gets the same travel.
     view! {
@@ -22,13 +22,13 @@ pub fn Toolbar() -> impl IntoView {
             <label title="Slice (↑/↓, Shift+wheel)">
                 "slice "
                 <input type="range" min="0" max=move || depth() - 1 step="1" data-testid="slice"
-                    prop:value=move || state.slice.get().to_string()
-                    on:input=move |ev| state.slice.set(event_target_value(&ev).parse().unwrap_or(0)) />
-                <span class="value">{move || format!("{}/{}", state.slice.get() + 1, depth())}</span>
+                    prop:value=move || state.view.slice.get().to_string()
+                    on:input=move |ev| state.view.slice.set(event_target_value(&ev).parse().unwrap_or(0)) />
+                <span class="value">{move || format!("{}/{}", state.view.slice.get() + 1, depth())}</span>
             </label>
             <ZoomSlider testid="zoom" />
-            <button on:click=move |_| state.fit() title="Fit (F)">"fit"</button>
-            <button on:click=move |_| state.set_decode_scale(1.0) title="One slice pixel per screen pixel (1)">"1:1"</button>
+            <button on:click=move |_| state.view.fit() title="Fit (F)">"fit"</button>
+            <button on:click=move |_| state.view.set_decode_scale(1.0) title="One slice pixel per screen pixel (1)">"1:1"</button>
             <Show when=move || !state.blinded()>
             <label>
                 "method "
@@ -70,8 +70,8 @@ pub fn Toolbar() -> impl IntoView {
             <label>
                 "window "
                 <select data-testid="window" on:change=move |ev| {
-                    let Some(scan) = state.scan.get_untracked() else { return };
-                    let slice = &scan.volume.slices[state.slice.get_untracked().min(scan.volume.depth() - 1)];
+                    let Some(scan) = state.view.scan.get_untracked() else { return };
+                    let slice = &scan.volume.slices[state.view.slice.get_untracked().min(scan.volume.depth() - 1)];
                     let w = match event_target_value(&ev).as_str() {
                         "full" => {
                             let (lo, hi) = slice.min_max();
@@ -80,17 +80,17 @@ pub fn Toolbar() -> impl IntoView {
                         "soft" => { let a = Window::auto(slice); Window { center: a.center, width: a.width * 0.6 } }
                         _ => Window::auto(slice),
                     };
-                    state.window.set(w);
+                    state.view.window.set(w);
                 }>
                     <option value="auto">"auto (1–99.5 %)"</option>
                     <option value="full">"full range"</option>
                     <option value="soft">"narrow (60 % of auto)"</option>
                 </select>
-                <span class="value">{move || { let w = state.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
+                <span class="value">{move || { let w = state.view.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
             </label>
             <label>
                 "colour "
-                <select data-testid="colormap" on:change=move |ev| state.colormap.set(if event_target_value(&ev) == "hot" { 1 } else { 0 })>
+                <select data-testid="colormap" on:change=move |ev| state.view.colormap.set(if event_target_value(&ev) == "hot" { 1 } else { 0 })>
                     <option value="grey">"grey"</option>
                     <option value="hot">"hot"</option>
                 </select>

@@ -21,7 +21,7 @@ pub fn ViewerPage() -> impl IntoView {
             <main class="panes"><Pane index=0 /><Pane index=1 /><MetricsPanel /></main>
             <StatusBar />
             <footer>
-                {move || state.scan.with(|s| s.as_ref().map(|s| {
+                {move || state.view.scan.with(|s| s.as_ref().map(|s| {
                     let v = &s.volume;
                     format!("{} · {}×{}×{} · {:.2}×{:.2} mm {}", s.name, v.width, v.height, v.depth(), v.spacing[0], v.spacing[1], s.notes.join("; "))
                 }))}

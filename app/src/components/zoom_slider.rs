@@ -15,10 +15,10 @@ pub fn ZoomSlider(
         <label class="zoom" title="Zoom (wheel over the image, +/−)">
             "zoom "
             <input type="range" min=ZOOM_MIN.log2() max=ZOOM_MAX.log2() step="0.01" data-testid=testid
-                prop:value=move || state.zoom.get().log2().to_string()
-                on:input=move |ev| state.set_zoom(2f64.powf(event_target_value(&ev).parse().unwrap_or(0.0))) />
+                prop:value=move || state.view.zoom.get().log2().to_string()
+                on:input=move |ev| state.view.set_zoom(2f64.powf(event_target_value(&ev).parse().unwrap_or(0.0))) />
             <span class="value" data-testid=format!("{testid}-value")>
-                {move || format!("{:.2}× (decode {:.2}×)", state.zoom.get(), state.decode_scale())}
+                {move || format!("{:.2}× (decode {:.2}×)", state.view.zoom.get(), state.view.decode_scale())}
             </span>
         </label>
     }
