@@ -85,6 +85,17 @@ impl ViewState {
         self.zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
     }
 
+    /// Zoom by `factor` about the pane point (`u`, `v`) in CSS pixels, which stays over the same
+    /// slice point; at the zoom range's ends the factor is cut so that it still does.
+    pub fn zoom_about(&self, factor: f64, u: f64, v: f64) {
+        let (w, h) = self.viewport.get_untracked();
+        let view = View { width: w as usize, height: h as usize, center: self.center.get_untracked(), zoom: self.zoom.get_untracked() };
+        let zoom = (view.zoom * factor).clamp(ZOOM_MIN, ZOOM_MAX);
+        let z = view.zoom_about(zoom / view.zoom, u, v);
+        self.zoom.set(zoom);
+        self.center.set(z.center);
+    }
+
     /// The decode scale: backing-store pixels per slice pixel (zoom × devicePixelRatio), what
     /// the decoder is asked for and what a study file states.
     pub fn decode_scale(&self) -> f64 {

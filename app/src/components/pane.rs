@@ -198,19 +198,7 @@ pub fn Pane(index: usize) -> impl IntoView {
         let Some(c) = canvas.get_untracked() else { return };
         let r = c.get_bounding_client_rect();
         let (u, v) = (ev.client_x() as f64 - r.left(), ev.client_y() as f64 - r.top());
-        let factor = (-ev.delta_y() / 500.0).exp().clamp(0.5, 2.0);
-        let (w, h) = state.view.viewport.get_untracked();
-        let view = View {
-            width: w as usize,
-            height: h as usize,
-            center: state.view.center.get_untracked(),
-            zoom: state.view.zoom.get_untracked(),
-        };
-        let z = view.zoom_about(factor, u, v);
-        let zoom = z.zoom.clamp(crate::state::ZOOM_MIN, crate::state::ZOOM_MAX);
-        let z = if zoom == z.zoom { z } else { view.zoom_about(zoom / view.zoom, u, v) };
-        state.view.set_zoom(z.zoom);
-        state.view.center.set(z.center);
+        state.view.zoom_about((-ev.delta_y() / 500.0).exp().clamp(0.5, 2.0), u, v);
     };
 
     view! {
