@@ -48,6 +48,9 @@ pub struct Args {
     steps: Option<usize>,
     #[arg(long)]
     batch: Option<usize>,
+    /// Peak learning rate of the cosine schedule (it decays to a tenth of it at --steps).
+    #[arg(long)]
+    lr: Option<f64>,
     #[arg(long)]
     channels: Option<usize>,
     #[arg(long)]
@@ -71,6 +74,10 @@ pub struct Args {
     /// Continue the run in --out where it stopped.
     #[arg(long)]
     resume: bool,
+    /// Warm restart: start from this finished run folder's last weights and data stream, with a
+    /// fresh Adam and a new cosine cycle of --steps (the model must be the same).
+    #[arg(long)]
+    init: Option<PathBuf>,
     /// End this session at this step, keeping the --steps schedule (continue later with --resume).
     #[arg(long)]
     stop_at: Option<usize>,
@@ -105,6 +112,7 @@ impl Args {
         }
         c.steps = self.steps.unwrap_or(c.steps);
         c.batch = self.batch.unwrap_or(c.batch);
+        c.learning_rate = self.lr.unwrap_or(c.learning_rate);
         c.model.encoder.channels = self.channels.unwrap_or(c.model.encoder.channels);
         c.model.encoder.blocks = self.blocks.unwrap_or(c.model.encoder.blocks);
         c.val_every = self.val_every.unwrap_or(c.val_every);
@@ -112,6 +120,7 @@ impl Args {
         c.train_slices = self.train_slices.unwrap_or(c.train_slices);
         c.val_slices = self.val_slices.unwrap_or(c.val_slices);
         c.seed = self.seed;
+        c.init = self.init.clone();
         c.validate()?;
         Ok(c)
     }
