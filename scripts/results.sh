@@ -4,8 +4,9 @@
 # or, after scripts/train-all.sh, export the trained runs first (f16 for the web, with sidecars
 # that carry each model's test metrics), then evaluate them:
 #   scripts/results.sh --from-runs [RUNS_DIR]
-# A run started from another (`train --init`, a warm restart) brings that run's log and curve
-# along as results/log-NAME-cycle1.csv and results/curve-NAME-cycle1.png.
+# RUNS_DIR is scripts/train-all.sh's: cycle 1 of each run in RUNS_DIR/NAME, warm-restarted cycle
+# N in RUNS_DIR-cN/NAME; a run's weights are those of its cycle with the best validation VIF, and
+# every cycle's log and curve go to results/ (log-NAME.csv, log-NAME-cN.csv, curve-…).
 # Every model is scored with and without data consistency (`eval --dc`).
 # Data: the split brain-by-subject-v1 in ../shared/data (or $COORDSR_DATA).
 set -euo pipefail
@@ -23,17 +24,23 @@ declare -A target=(
 )
 order=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10)
 if [[ "${1:-}" == "--from-runs" ]]; then
-  runs="${2:-runs}"
+  runs="${2:-../runs/zerofill-v1}"
   mkdir -p results/weights
+  best() { sed -n 's/^ *"best_vif": \([-0-9.e]*\),$/\1/p' "$1/state.json"; }
+  declare -A from=()
   for r in "${order[@]}"; do
-    "$bin" export "$runs/$r/best.csrw" --f16 -o "${target[$r]}"
-    cp "$runs/$r/curve.png" "results/curve-$r.png"
+    from[$r]="$runs/$r"
+    if [[ -f $runs/$r/curve.png ]]; then cp "$runs/$r/curve.png" "results/curve-$r.png"; fi
     cp "$runs/$r/log.csv" "results/log-$r.csv"
-    init=$(sed -n 's/^ *"init": "\(.*\)",\{0,1\}$/\1/p' "$runs/$r/config.json")
-    if [[ -n $init ]]; then
-      cp "$init/curve.png" "results/curve-$r-cycle1.png"
-      cp "$init/log.csv" "results/log-$r-cycle1.csv"
-    fi
+    for n in 2 3 4 5 6 7 8 9; do
+      d="$runs-c$n/$r"
+      [[ -f $d/state.json ]] || break
+      if [[ -f $d/curve.png ]]; then cp "$d/curve.png" "results/curve-$r-c$n.png"; fi
+      cp "$d/log.csv" "results/log-$r-c$n.csv"
+      if awk -v a="$(best "$d")" -v b="$(best "${from[$r]}")" 'BEGIN { exit !(a > b) }'; then from[$r]="$d"; fi
+    done
+    echo "$r: ${from[$r]}/best.csrw"
+    "$bin" export "${from[$r]}/best.csrw" --f16 -o "${target[$r]}"
   done
 fi
 weights=()
@@ -42,6 +49,6 @@ for r in "${order[@]}"; do weights+=("${target[$r]}"); done
 if [[ "${1:-}" == "--from-runs" ]]; then
   # The sidecars carry the test metrics just measured (the weights themselves do not change).
   for r in "${order[@]}"; do
-    "$bin" export "$runs/$r/best.csrw" --f16 -o "${target[$r]}" --results results/results.csv
+    "$bin" export "${from[$r]}/best.csrw" --f16 -o "${target[$r]}" --results results/results.csv
   done
 fi

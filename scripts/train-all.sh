@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Re-train the poster's five configurations (and the bilinear-skip ablation) on the data split
-# brain-by-subject-v1, with one schedule for all: two cosine cycles of STEPS (default 4000) steps
-# at peak lr 2e-4, the second a warm restart from the first's last weights and data stream
-# (`train --init`, fresh Adam), validation every 100 steps, best checkpoint kept, early stopping
-# after 16 validations without improvement (patience 8, TrainConfig's default, stopped the λ = 10
-# coord runs at a near-zero residual: RESULTS.md; a run started with 8 resumes with 16 exactly as
-# if it had started with it). Every run is resumable: re-running this script continues each run
-# where it stopped. State lives outside the work tree: cycle 1 in RUNS_DIR/NAME, cycle 2 in
-# RUNS_DIR-c2/NAME (what `scripts/results.sh --from-runs RUNS_DIR-c2` reads). Two runs at a time,
-# one thread each. BACKEND=tch trains on LibTorch (2.2–2.5× faster; scripts/torch-env.sh).
+# brain-by-subject-v1, with one schedule for all: cosine cycles of STEPS (default 4000) steps at
+# peak lr 2e-4, each after the first a warm restart from the last one's final weights and data
+# stream (`train --init`, fresh Adam), a next cycle only while the last one raised the run's best
+# validation VIF, at most CYCLES (default 3); within a cycle, validation every 100 steps, best
+# checkpoint kept, early stopping after 16 validations without improvement (patience 8,
+# TrainConfig's default, stopped the λ = 10 coord runs at a near-zero residual: RESULTS.md; a run
+# started with 8 resumes with 16 exactly as if it had started with it). Every run is resumable:
+# re-running this script continues each run where it stopped. State lives outside the work tree:
+# cycle 1 in RUNS_DIR/NAME, cycle N in RUNS_DIR-cN/NAME. Two runs at a time, one thread each.
+# BACKEND=tch trains on LibTorch (2.2–2.5× faster; scripts/torch-env.sh).
 # Usage: scripts/train-all.sh [RUNS_DIR]   (default ../runs/zerofill-v1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,15 +24,25 @@ else
     cargo build --release --locked --bin coordsr
     bin=target/release/coordsr
 fi
-mkdir -p "$runs" "$runs-c2"
+cycles="${CYCLES:-3}"
+dir() { if (( $1 == 1 )); then echo "$runs/$2"; else echo "$runs-c$1/$2"; fi; }
+best() { sed -n 's/^ *"best_vif": \([-0-9.e]*\),$/\1/p' "$1/state.json"; }
 train() {
     local name="$1"; shift
-    echo "== $name: cycle 1, $*" >>"$runs/$name.log"
-    RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 "$bin" --backend "$backend" train --out "$runs/$name" --resume --steps "$steps" \
-        --patience 16 "$@" >>"$runs/$name.log" 2>&1
-    echo "== $name: cycle 2, $*" >>"$runs-c2/$name.log"
-    RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 "$bin" --backend "$backend" train --out "$runs-c2/$name" --init "$runs/$name" \
-        --resume --steps "$steps" --patience 16 "$@" >>"$runs-c2/$name.log" 2>&1
+    local n out init
+    for n in $(seq "$cycles"); do
+        out=$(dir "$n" "$name"); init=()
+        (( n > 1 )) && init=(--init "$(dir $((n - 1)) "$name")")
+        mkdir -p "$(dirname "$out")"
+        echo "== $name: cycle $n, $*" >>"$out.log"
+        RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 "$bin" --backend "$backend" train --out "$out" "${init[@]}" --resume \
+            --steps "$steps" --patience 16 "$@" >>"$out.log" 2>&1
+        # The last cycle brought nothing: its predecessor's best is the run's.
+        if (( n > 1 )) && ! awk -v a="$(best "$out")" -v b="$(best "$(dir $((n - 1)) "$name")")" 'BEGIN { exit !(a > b) }'; then
+            echo "== $name: cycle $n did not raise the best validation VIF; done" >>"$out.log"
+            return
+        fi
+    done
 }
 # The comparison that matters first (coord λ=10 1–2× against conv λ=0 and zero-fill), then the ablations.
 train coord-l10 --decoder coord --lambda 10 --scales 1,2 &
