@@ -22,7 +22,10 @@ declare -A target=(
   [coord-l10-x2]=results/weights/coord-l10-x2.csrw
   [conv-l10]=results/weights/conv-l10.csrw
 )
-order=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10)
+# RUNS="coord-l10 conv-l0 …" evaluates a subset (runs still training are left out, not shown
+# half-trained).
+read -ra order <<<"${RUNS:-coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10}"
+
 if [[ "${1:-}" == "--from-runs" ]]; then
   runs="${2:-../runs/zerofill-v1}"
   mkdir -p results/weights

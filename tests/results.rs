@@ -14,26 +14,18 @@ use coordsr::metrics;
 fn committed_coord_weights_reproduce_the_committed_2x_vif() {
     let Some(root) = common::data_root("committed_coord_weights_reproduce_the_committed_2x_vif") else { return };
     let repo = common::repo();
-    let csv_path = repo.join("results/per_slice.csv");
-    let csv = std::fs::read_to_string(&csv_path).expect("results/per_slice.csv is committed");
+    let read = |name: &str| {
+        let path = repo.join("results").join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let mut rows = coordsr::eval::read_csv(&read("results.csv")).unwrap();
+    coordsr::eval::read_per_slice_csv(&read("per_slice.csv"), &mut rows).unwrap();
     let test_scan = &DataSplit::default().test[0];
-    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-    let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or_else(|| panic!("column {name}"));
-    let row: Vec<&str> = csv
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').collect::<Vec<_>>())
-        .find(|r| {
-            r[col("method")] == "coord"
-                && r[col("lambda")] == "10"
-                && r[col("train_scales")] == "1-2"
-                && r[col("query_scale")] == "2"
-                && r[col("dataset")] == test_scan.as_str()
-                && r[col("slice")] == "0"
-        })
-        .expect("a coord λ=10 1-2× row at 2× for slice 0 of the test scan");
-    let n_slices: usize = row[col("n_slices")].parse().unwrap();
-    let committed: f64 = row[col("vif")].parse().unwrap();
+    let row = rows
+        .iter()
+        .find(|r| (r.method.as_str(), r.lambda.as_str(), r.train_scales.as_str(), r.query_scale) == ("coord", "10", "1-2", 2.0) && r.dataset == test_scan.as_str())
+        .expect("a coord λ=10 1-2× row at 2× on the test scan");
+    let (n_slices, committed) = (row.n_slices, row.per_slice[0].vif);
 
     let device = Device::flex();
     let model = Trained::load(&repo.join("static/weights/coord.csrw"), &device).unwrap();

@@ -207,6 +207,42 @@ pub fn to_per_slice_csv(rows: &[Row]) -> String {
     s
 }
 
+/// Attach the per-slice scores of `per_slice.csv` (what [`to_per_slice_csv`] wrote) to the rows
+/// [`read_csv`] read from the `results.csv` beside it, so paired differences can be computed
+/// from the files alone (the site's results page does). Every line must belong to a row, and
+/// every row get its `n_slices` slices in order.
+pub fn read_per_slice_csv(text: &str, rows: &mut [Row]) -> Result<(), String> {
+    let records = csv::parse(text)?;
+    let (header, records) = records.split_first().ok_or("empty file")?;
+    if !header.fields.iter().map(|f| f.trim()).eq(PER_SLICE_COLUMNS) {
+        return Err(format!("not a coordsr eval per_slice.csv (header {:?})", csv::line(&header.fields)));
+    }
+    for row in rows.iter_mut() {
+        row.per_slice.clear();
+    }
+    for r in records {
+        let f = &r.fields;
+        let bad = |why: &str| format!("line {}: {why}: {:?}", r.line, csv::line(f));
+        if f.len() != PER_SLICE_COLUMNS.len() {
+            return Err(bad("wrong number of fields"));
+        }
+        let num = |s: &str| s.parse::<f64>().map_err(|_| bad("not a number"));
+        let (scale, slice): (f64, usize) = (num(&f[3])?, f[6].parse().map_err(|_| bad("not a slice index"))?);
+        let row = rows
+            .iter_mut()
+            .find(|row| (row.method.as_str(), row.lambda.as_str(), row.train_scales.as_str()) == (&f[0], &f[1], &f[2]) && row.query_scale == scale && row.dataset == f[4])
+            .ok_or_else(|| bad("no such row in results.csv"))?;
+        if slice != row.per_slice.len() || slice >= row.n_slices {
+            return Err(bad("slices out of order"));
+        }
+        row.per_slice.push(metrics::Metrics { vif: num(&f[7])?, psnr: num(&f[8])?, ssim: num(&f[9])? });
+    }
+    match rows.iter().find(|row| row.per_slice.len() != row.n_slices) {
+        Some(row) => Err(format!("{} at {}× on {}: {} of {} slices", crate::methods::label(&row.method, &row.lambda, &row.train_scales), fmt_num(row.query_scale), row.dataset, row.per_slice.len(), row.n_slices)),
+        None => Ok(()),
+    }
+}
+
 /// Pixel size of the VIF-against-scale chart, in the report's PNG and the site's SVG alike.
 pub const VIF_CHART_SIZE: (u32, u32) = (800, 500);
 
@@ -379,6 +415,42 @@ mod tests {
         assert_eq!((back[1].query_scale, back[1].vif, back[1].n_slices), (2.0, 0.6123, 12));
         assert!(read_csv("a,b\n1,2").unwrap_err().contains("not a coordsr eval"));
         assert!(read_csv(&format!("{}coord,10\n", to_csv(&[]))).unwrap_err().contains("line 2"));
+    }
+
+    #[test]
+    fn per_slice_scores_read_back_onto_their_rows() {
+        let row = |method: &str, lambda: &str, scale: f64, vifs: &[f64]| Row {
+            method: method.into(),
+            lambda: lambda.into(),
+            train_scales: if lambda.is_empty() { String::new() } else { "1-2".into() },
+            query_scale: scale,
+            vif: 0.5,
+            psnr: 30.0,
+            ssim: 0.9,
+            n_slices: vifs.len(),
+            dataset: "scan".into(),
+            per_slice: vifs.iter().map(|&v| metrics::Metrics { vif: v, psnr: 30.5, ssim: 0.9 }).collect(),
+        };
+        let rows = vec![row("zerofill", "", 2.0, &[0.41, 0.52]), row("coord", "10", 2.0, &[0.43, 0.51]), row("coord", "10", 3.0, &[0.3, 0.2])];
+        let text = to_per_slice_csv(&rows);
+        let mut back = read_csv(&to_csv(&rows)).unwrap();
+        read_per_slice_csv(&text, &mut back).unwrap();
+        for (a, b) in rows.iter().zip(&back) {
+            assert_eq!(a.per_slice, b.per_slice);
+        }
+        // A slice missing, a line without its row, a wrong file: said, with the line.
+        let short: String = text.lines().take(text.lines().count() - 1).map(|l| format!("{l}\n")).collect();
+        assert!(read_per_slice_csv(&short, &mut back).unwrap_err().contains("1 of 2 slices"));
+        let mut fewer = back[..2].to_vec();
+        assert!(read_per_slice_csv(&text, &mut fewer).unwrap_err().contains("no such row"));
+        assert!(read_per_slice_csv(&to_csv(&rows), &mut back).unwrap_err().contains("not a coordsr eval per_slice.csv"));
+    }
+
+    #[test]
+    fn committed_per_slice_csv_belongs_to_the_committed_results_csv() {
+        let mut rows = read_csv(include_str!("../../results/results.csv")).unwrap();
+        read_per_slice_csv(include_str!("../../results/per_slice.csv"), &mut rows).unwrap();
+        assert!(rows.iter().all(|r| !r.per_slice.is_empty()));
     }
 
     #[test]

@@ -10,6 +10,17 @@ import { serve, launch, shots, root, dist } from './harness.mjs';
 
 const ROUTES = ['', 'results', 'viewer', 'study', 'about'];
 const csv = fs.readFileSync(path.join(root, 'results/results.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+// results.md's paired VIF tables (engine/src/paired.rs, written by `coordsr eval`): comparison,
+// dataset, scale and the cell the results page must show for it.
+const paired = fs.readFileSync(path.join(root, 'results/results.md'), 'utf8').split('\n### ').slice(1)
+  .filter((sec) => sec.split('\n')[0].endsWith(': VIF'))
+  .flatMap((sec) => {
+    const comparison = sec.split('\n')[0].replace(/: VIF$/, '');
+    return sec.split('\n').filter((l) => /^\| [^-|][^|]* \| [0-9.]+× \|/.test(l)).map((l) => {
+      const [dataset, scale, , mean, ci, p] = l.split('|').slice(1, -1).map((x) => x.trim());
+      return { comparison, dataset, scale: scale.replace('×', ''), text: `${mean} ${ci} p ${p.startsWith('–') ? '–' : p}` };
+    });
+  });
 
 test('content security policy', () => {
   // The built page's policy allows its own origin only, and the module script Trunk inlines is
@@ -70,6 +81,19 @@ test('demo site', { timeout: 600_000 }, async () => {
         checked++;
       }
       assert.equal(checked, csv.length);
+
+      // The paired margins are computed in the page from results/per_slice.csv by the engine's
+      // paired module: the same numbers as results.md, every comparison, dataset and scale.
+      const pairedCells = await page.$$eval('[data-testid=paired-table]', (tables) => tables.flatMap((t) =>
+        [...t.querySelectorAll('tbody tr')].flatMap((tr) => [...tr.querySelectorAll('td[data-scale]')].map((td) => ({
+          dataset: t.dataset.dataset, comparison: tr.dataset.comparison, scale: td.dataset.scale, text: td.textContent })))));
+      assert.ok(paired.length > 0, 'results.md has paired VIF tables');
+      for (const want of paired) {
+        const c = pairedCells.find((x) => x.dataset === want.dataset && x.comparison === want.comparison && x.scale === want.scale);
+        assert.ok(c, `no paired cell for ${want.comparison} at ${want.scale}× on ${want.dataset}`);
+        assert.equal(c.text, want.text, `${want.comparison} at ${want.scale}× on ${want.dataset}`);
+      }
+      assert.equal(pairedCells.filter((c) => c.text !== '–').length, paired.length);
 
       // The help overlay: ? opens it, Escape closes it.
       await page.focus('.app');

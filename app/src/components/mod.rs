@@ -5,6 +5,7 @@ pub mod home_page;
 pub mod method_diagram;
 pub mod method_select;
 pub mod metrics_panel;
+pub mod paired_differences;
 pub mod pane;
 pub mod results_page;
 pub mod site_nav;

@@ -1,13 +1,27 @@
-//! The results, read at load time from `results/results.csv` (the file `coordsr eval` wrote and
-//! RESULTS.md quotes), never typed by hand: the poster-layout tables with the poster's numbers
-//! beside ours, VIF against scale for every method, and the A–F figure.
+//! The results, read at load time from `results/results.csv` and `results/per_slice.csv` (the
+//! files `coordsr eval` wrote and RESULTS.md quotes), never typed by hand: the poster-layout
+//! tables with the poster's numbers beside ours, the paired margins over the same slices, VIF
+//! against scale for every method, and the A–F figure.
 
-use coordsr::eval::{read_csv, Row, POSTER, ROW_ORDER, VIF_CHART_SIZE};
+use super::paired_differences::PairedDifferences;
+use coordsr::eval::{read_csv, read_per_slice_csv, Row, POSTER, ROW_ORDER, VIF_CHART_SIZE};
 use coordsr::methods::fmt_num;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 pub const RESULTS_CSV: &str = "results/results.csv";
+pub const PER_SLICE_CSV: &str = "results/per_slice.csv";
+
+/// What the page read: the rows, and whether their per-slice scores (for the paired margins) came too.
+#[derive(Clone)]
+struct Loaded {
+    rows: Vec<Row>,
+    per_slice: Result<(), String>,
+}
+
+async fn fetch_text(url: &str) -> Result<String, String> {
+    crate::browser::fetch_bytes(url).await.and_then(|b| String::from_utf8(b).map_err(|_| format!("{url}: not text")))
+}
 
 /// VIF against query scale: the chart `coordsr eval` draws into vif_vs_scale.png for the report
 /// (coordsr::chart, one definition, one palette, one label rule), drawn here as SVG.
@@ -70,13 +84,18 @@ fn tables(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
 
 #[component]
 pub fn ResultsPage() -> impl IntoView {
-    let rows: RwSignal<Option<Result<Vec<Row>, String>>> = RwSignal::new(None);
+    let loaded: RwSignal<Option<Result<Loaded, String>>> = RwSignal::new(None);
     spawn_local(async move {
-        let read = crate::browser::fetch_bytes(RESULTS_CSV)
-            .await
-            .and_then(|b| String::from_utf8(b).map_err(|_| format!("{RESULTS_CSV}: not text")))
-            .and_then(|t| read_csv(&t).map_err(|e| format!("{RESULTS_CSV}: {e}")));
-        rows.set(Some(read));
+        let read = match fetch_text(RESULTS_CSV).await.and_then(|t| read_csv(&t).map_err(|e| format!("{RESULTS_CSV}: {e}"))) {
+            Ok(mut rows) => {
+                let per_slice = fetch_text(PER_SLICE_CSV)
+                    .await
+                    .and_then(|t| read_per_slice_csv(&t, &mut rows).map_err(|e| format!("{PER_SLICE_CSV}: {e}")));
+                Ok(Loaded { rows, per_slice })
+            }
+            Err(e) => Err(e),
+        };
+        loaded.set(Some(read));
     });
     view! {
         <div class="page text results-page" data-testid="page-results">
@@ -85,19 +104,33 @@ pub fn ResultsPage() -> impl IntoView {
                <b>"tested on a fourth subject (StudyForrest)"</b> "; out of distribution: a sagittal knee (the poster's anatomy, never trained on) and a shoulder slice. "
                "Degradation: k-space truncation at each query scale, against the acquired-resolution reference. "
                "VIF (pixel-domain, multi-scale), PSNR and SSIM over the reference's range; conv is scored only at its 2×. "
-               "Five models, each trained 1400 steps (conv λ=0: 1700) on a 2-core AMD EPYC CPU with burn's flex backend. "
+               "Both decoders predict a residual over zero-fill (the scanner's own band-limited interpolation, the bar to clear); "
+               "the models, their training schedule and where each run stands are in RESULTS.md (trained on a 2-core CPU). "
                "The poster's numbers come from its own knee data and are shown for reference only. "
                "Read from " <a href=RESULTS_CSV>{RESULTS_CSV}</a> " at load time; the claims are discussed in RESULTS.md."</p>
-            {move || match rows.get() {
+            {move || match loaded.get() {
                 None => view! { <p><progress></progress>" loading the results…"</p> }.into_any(),
                 Some(Err(e)) => view! { <p class="error">{e}</p> }.into_any(),
-                Some(Ok(rows)) => {
+                Some(Ok(Loaded { rows, per_slice })) => {
                     let mut datasets: Vec<String> = rows.iter().map(|r| r.dataset.clone()).collect();
                     datasets.dedup();
                     let first = datasets.first().cloned().unwrap_or_default();
+                    let paired = match per_slice {
+                        Ok(()) => datasets
+                            .iter()
+                            .map(|d| view! { <PairedDifferences rows=rows.clone() dataset=d.clone() /> })
+                            .collect_view()
+                            .into_any(),
+                        Err(e) => view! { <p class="error">{e}</p> }.into_any(),
+                    };
                     view! {
                         <h2>"VIF against query scale"</h2>
                         {chart(&rows, &first)}
+                        <h2>"Paired margins over the same slices"</h2>
+                        <p>"Per slice a − b in VIF, then the mean, its 95 % bootstrap interval (resampling slices) and the Wilcoxon signed-rank p. "
+                           "Slices of one scan are not independent samples of all brains: the interval says how stable a margin is over this scan's anatomy. "
+                           "“+dc”: the model's output with data consistency (its measured band replaced by the input's)."</p>
+                        {paired}
                         <h2>"Tables (VIF / PSNR, then SSIM)"</h2>
                         {datasets.iter().map(|d| tables(&rows, d)).collect_view()}
                     }.into_any()
