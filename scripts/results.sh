@@ -49,13 +49,12 @@ fi
 weights=()
 for r in "${order[@]}"; do
   # Committed weights only: a run still training has none (its row waits for its schedule).
-  if [[ -f ${target[$r]} ]]; then weights+=("${target[$r]}"); else echo "no ${target[$r]}: $r left out"; order=("${order[@]/$r}"); fi
+  if [[ -f ${target[$r]} ]]; then weights+=("${target[$r]}"); else echo "no ${target[$r]}: $r left out"; fi
 done
 "$bin" eval --weights "${weights[@]}" --slices "$slices" --dc -o results
 if [[ "${1:-}" == "--from-runs" ]]; then
   # The sidecars carry the test metrics just measured (the weights themselves do not change).
   for r in "${order[@]}"; do
-    [[ -n $r ]] || continue
     "$bin" export "${from[$r]}/best.csrw" --f16 -o "${target[$r]}" --results results/results.csv
   done
 fi
