@@ -21,10 +21,13 @@ declare -A target=(
   [coord-l0]=results/weights/coord-l0.csrw
   [coord-l10-x2]=results/weights/coord-l10-x2.csrw
   [conv-l10]=results/weights/conv-l10.csrw
+  [coord-l10-bilinear]=results/weights/coord-l10-bilinear.csrw
 )
-# RUNS="coord-l10 conv-l0 …" evaluates a subset (runs still training are left out, not shown
-# half-trained).
-read -ra order <<<"${RUNS:-coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10}"
+all=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10 coord-l10-bilinear)
+# RUNS="coord-l10-x2 conv-l10" exports only those runs (the others keep their committed weights);
+# every run with committed weights is evaluated (one still training has none: its row waits for
+# its schedule rather than showing it half-trained).
+read -ra order <<<"${RUNS:-${all[*]}}"
 
 if [[ "${1:-}" == "--from-runs" ]]; then
   runs="${2:-../runs/zerofill-v1}"
@@ -47,7 +50,7 @@ if [[ "${1:-}" == "--from-runs" ]]; then
   done
 fi
 weights=()
-for r in "${order[@]}"; do
+for r in "${all[@]}"; do
   # Committed weights only: a run still training has none (its row waits for its schedule).
   if [[ -f ${target[$r]} ]]; then weights+=("${target[$r]}"); else echo "no ${target[$r]}: $r left out"; fi
 done

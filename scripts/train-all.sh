@@ -10,10 +10,25 @@
 # re-running this script continues each run where it stopped. State lives outside the work tree:
 # cycle 1 in RUNS_DIR/NAME, cycle N in RUNS_DIR-cN/NAME. Two runs at a time, one thread each.
 # BACKEND=tch trains on LibTorch (2.2–2.5× faster; scripts/torch-env.sh).
-# Usage: scripts/train-all.sh [RUNS_DIR]   (default ../runs/zerofill-v1)
+# Usage: scripts/train-all.sh [RUNS_DIR [NAME…]]   (default ../runs/zerofill-v1, every run)
+# Named runs are trained in the order given, two lanes each taking the next run when it is free.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-../runs/zerofill-v1}"
+declare -A args=(
+  # The comparison that matters first (coord λ=10 1–2× against conv λ=0 and zero-fill), then the ablations.
+  [coord-l10]="--decoder coord --lambda 10 --scales 1,2"
+  [conv-l0]="--decoder conv --lambda 0"
+  [coord-l0]="--decoder coord --lambda 0 --scales 1,2"
+  [coord-l10-x2]="--decoder coord --lambda 10 --scales 2,2"
+  [conv-l10]="--decoder conv --lambda 10"
+  [coord-l10-bilinear]="--decoder coord --lambda 10 --scales 1,2 --skip bilinear"
+)
+queue=("${@:2}")
+(( ${#queue[@]} )) || queue=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10 coord-l10-bilinear)
+for name in "${queue[@]}"; do
+  [[ -v "args[$name]" ]] || { echo "train-all: no run named $name (known: ${!args[*]})" >&2; exit 2; }
+done
 steps="${STEPS:-4000}"
 backend="${BACKEND:-flex}"
 if [[ $backend == tch ]]; then
@@ -44,13 +59,19 @@ train() {
         fi
     done
 }
-# The comparison that matters first (coord λ=10 1–2× against conv λ=0 and zero-fill), then the ablations.
-train coord-l10 --decoder coord --lambda 10 --scales 1,2 &
-train conv-l0 --decoder conv --lambda 0 &
-wait
-train coord-l0 --decoder coord --lambda 0 --scales 1,2 &
-train coord-l10-x2 --decoder coord --lambda 10 --scales 2,2 &
-wait
-train conv-l10 --decoder conv --lambda 10 &
-train coord-l10-bilinear --decoder coord --lambda 10 --scales 1,2 --skip bilinear &
-wait
+# Two lanes share the queue: each takes the next run (a counter under a lock) when its last is done.
+mkdir -p "$runs"
+counter="$runs/.queue-$$"
+echo 0 >"$counter"
+take() {
+  flock "$counter.lock" bash -c 'i=$(<"$1"); echo $((i + 1)) >"$1"; echo "$i"' _ "$counter"
+}
+lane() {
+  local i
+  while i=$(take); (( i < ${#queue[@]} )); do
+    # shellcheck disable=SC2086 # the run's arguments are words
+    train "${queue[$i]}" ${args[${queue[$i]}]}
+  done
+}
+lane & lane & wait
+rm -f "$counter" "$counter.lock"

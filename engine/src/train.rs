@@ -364,6 +364,16 @@ pub fn train(
                 return Err(format!("{}: --init needs a run of the same model (decoder, sizes, skip); this one differs", from.display()));
             }
             let their_state: TrainState = read_json(&source.state())?;
+            // A cycle's restart point is its end: from a run still under way (stopped by
+            // `--stop-at` or by the session ending) the restart would silently cut it short.
+            if their_state.step < theirs.steps && !their_state.stopped_early {
+                return Err(format!(
+                    "{}: --init needs a finished run; this one stands at step {} of {} (finish it with --resume first)",
+                    from.display(),
+                    their_state.step,
+                    theirs.steps
+                ));
+            }
             model = model.try_load_file(source.model()).map_err(|e| io_err(&source.model(), &e))?;
             state.rng = their_state.rng;
         }
@@ -643,6 +653,14 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("coordsr-train-{}-init-other", std::process::id()));
         let err = train(&restart, &phantoms(), &dir, &Device::flex().autodiff(), false, None, |_| {}).unwrap_err();
         assert!(err.contains("same model"), "{err}");
+        // Nor can a run that has not finished (here: stopped by --stop-at before its last step).
+        let unfinished = std::env::temp_dir().join(format!("coordsr-train-{}-init-unfinished", std::process::id()));
+        let _ = std::fs::remove_dir_all(&unfinished);
+        let device = Device::flex().autodiff();
+        train(&TrainConfig { init: None, ..c.clone() }, &phantoms(), &unfinished, &device, false, Some(1), |_| {}).unwrap();
+        let from_unfinished = TrainConfig { init: Some(unfinished.clone()), ..c.clone() };
+        let err = train(&from_unfinished, &phantoms(), &dir, &device, false, None, |_| {}).unwrap_err();
+        assert!(err.contains("finished run") && err.contains(&format!("step 1 of {}", c.steps)), "{err}");
     }
 
     #[test]

@@ -75,7 +75,8 @@ pub struct Args {
     #[arg(long)]
     resume: bool,
     /// Warm restart: start from this finished run folder's last weights and data stream, with a
-    /// fresh Adam and a new cosine cycle of --steps (the model must be the same).
+    /// fresh Adam and a new cosine cycle of --steps. The model must be the same; everything else
+    /// (λ, scales, lr, steps) is this run's own, so a cycle may also fine-tune on other settings.
     #[arg(long)]
     init: Option<PathBuf>,
     /// End this session at this step, keeping the --steps schedule (continue later with --resume).
