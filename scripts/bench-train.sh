@@ -2,7 +2,10 @@
 # Training speed side by side, in one run: `coordsr train` (coord, batch 8, 40² patches, 1024
 # queries each, λ = 0, 2 threads) on flex and on LibTorch (`--backend tch`), and PyTorch's step of
 # the same model (scripts/bench_train_torch.py), REPEATS rounds alternating, each 25 steps with
-# one small validation; the median step time of each. Needs the data (../shared/data or
+# one small validation; the median step time of each, and where it goes (forward, backward,
+# optimizer; `coordsr train` and bench_train_torch.py print their phases), and the op-level
+# comparison of burn's backward decompositions with LibTorch's kernels (bench_ops_torch.py).
+# Needs the data (../shared/data or
 # COORDSR_DATA) and LibTorch (scripts/torch-env.sh sets it up from PyPI). Run it on a quiet machine.
 # Usage: scripts/bench-train.sh [REPEATS]   writes target/bench-train.md
 set -euo pipefail
@@ -20,12 +23,26 @@ report=target/bench-train.md
   echo "| round | flex (s/step) | LibTorch via burn (s/step) | PyTorch (s/step) |"
   echo "|---|---|---|---|"
 } > "$report"
+phases=()
 for r in $(seq "$repeats"); do
   step() { "$bin" --backend "$1" train --out "$tmp/$1-$r" --steps 4000 --stop-at 25 --val-slices 1 --lambda 0 --data "$data" 2>&1 \
-    | sed -n 's/^time: \([0-9.]*\) s per step.*/\1/p'; }
+    | tee "$tmp/$1-$r.txt" | sed -n 's/^time: \([0-9.]*\) s per step.*/\1/p'; }
   flex=$(step flex); tch=$(step tch)
-  torch=$(python scripts/bench_train_torch.py 24 2 | sed -n 's/.*: \([0-9.]*\) s per step.*/\1/p')
+  python scripts/bench_train_torch.py 24 2 >"$tmp/torch-$r.txt"
+  torch=$(sed -n 's/.*: \([0-9.]*\) s per step.*/\1/p' "$tmp/torch-$r.txt")
   echo "| $r | $flex | $tch | $torch |" | tee -a "$report"
+  phases+=("| $r | LibTorch via burn | $(sed -n 's/^phases (medians, s): //p' "$tmp/tch-$r.txt") |"
+           "| $r | PyTorch | $(sed -n 's/^phases (medians, s): //p' "$tmp/torch-$r.txt") |")
 done
+{
+  echo
+  echo "Where the step goes (medians, s):"
+  echo
+  echo "| round | trainer | phases |"
+  echo "|---|---|---|"
+  printf '%s\n' "${phases[@]}"
+  echo
+  python scripts/bench_ops_torch.py 2
+} | tee -a "$report"
 rm -rf "$tmp"
 echo "wrote $report"

@@ -4,7 +4,8 @@ coord_default): encoder C=32 with 8 residual blocks, the decoder's first layer a
 convolution on the latents (the split that engine/src/model/coord.rs uses), 4 neighbours per query
 gathered, MLP 128-128-128-1, area-weighted; batch 8 of 40x40 patches with 32x32 queries each; L1
 loss; Adam at 2e-4. Inputs are random (the model step alone, no data sampling: `coordsr train`'s
-figure includes its sampling, so this side is favoured). Prints the median seconds per step.
+figure includes its sampling, so this side is favoured). Prints the median seconds per step, and
+per phase as `coordsr train` splits it (forward up to reading the loss back, backward, optimizer).
 Usage: python bench_train_torch.py [steps] [threads]"""
 import statistics
 import sys
@@ -59,7 +60,7 @@ def main():
     model = Model()
     optim = torch.optim.Adam(model.parameters(), lr=2e-4)
     n = B * W * W
-    times = []
+    times, phases = [], []
     for step in range(steps + 5):
         lr = torch.rand(B, 1, P, P)
         index = torch.randint(0, B * P * P, (4 * n,))
@@ -70,13 +71,19 @@ def main():
         start = time.perf_counter()
         pred = model(lr, index, extra, weights) + skip
         loss = (pred - target).abs().mean()
+        loss.item()
+        t_backward = time.perf_counter()
         optim.zero_grad()
         loss.backward()
+        t_optimizer = time.perf_counter()
         optim.step()
-        loss.item()
+        end = time.perf_counter()
         if step >= 5:
-            times.append(time.perf_counter() - start)
+            times.append(end - start)
+            phases.append((t_backward - start, t_optimizer - t_backward, end - t_optimizer))
     print(f"pytorch {torch.__version__}: {statistics.median(times):.3f} s per step (median of {steps}; {torch.get_num_threads()} threads)")
+    forward, backward, optimizer = (statistics.median(p[i] for p in phases) for i in range(3))
+    print(f"phases (medians, s): forward {forward:.3f}, backward {backward:.3f}, optimizer {optimizer:.3f}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ use crate::data::{self, Rng};
 use crate::degrade::Degradation;
 use crate::denoise::Denoiser;
 use crate::image::Image;
-use crate::kspace;
 use crate::skip::{self, Skip};
 use crate::infer::intensity_unit;
 use crate::metrics;
@@ -55,8 +54,23 @@ pub struct LogRow {
 /// Progress reported to the caller (the CLI draws a bar from it).
 pub enum Event<'a> {
     Loaded { train_slices: usize, val_slices: usize },
-    Step { step: usize, total: usize, loss: f64 },
+    Step { step: usize, total: usize, loss: f64, phases: StepPhases },
     Validated(&'a LogRow, bool),
+}
+
+/// Where one training step's wall time went, in seconds: waiting for the loader's batch, the
+/// forward pass up to reading the loss back (batch upload, query plan and model included), the
+/// backward pass, the optimizer. Exact on the synchronous CPU backends (flex, LibTorch); on wgpu
+/// queued work lands in whichever phase next waits for the device. `sampling` is the loader's
+/// time to draw the batch on its own thread: not part of the step's wall time, but CPU the step
+/// shares (on 2 cores it overlaps the forward pass).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StepPhases {
+    pub sampling: f64,
+    pub wait: f64,
+    pub forward: f64,
+    pub backward: f64,
+    pub optimizer: f64,
 }
 
 /// Reference slices in memory, normalised per slice is done on the low-res input at use time.
@@ -109,13 +123,9 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
             }
             let unit = intensity_unit(&lr);
             let (j0, i0) = (rng.below(lr.width - p + 1), rng.below(lr.height - p + 1));
-            // The zero-fill skip is global: it is the whole low-res slice's, read at the patch.
-            let zerofill = (config.model.skip == Skip::Zerofill).then(|| {
-                let (w, h) = if config.is_coord() { (grid.x.hr, grid.y.hr) } else { (CONV_SCALE * lr.width, CONV_SCALE * lr.height) };
-                kspace::resample(&lr, w, h, false)
-            });
             let lr_patch = lr.crop(j0, i0, p, p);
-            let (mut coords, mut target, mut skip) = (Vec::new(), Vec::new(), Vec::new());
+            // `whole`: the targets' coordinates on the whole low-res slice, where zero-fill reads.
+            let (mut coords, mut whole, mut target) = (Vec::new(), Vec::new(), Vec::new());
             if config.is_coord() {
                 // A dense window of reference pixels whose low-res coordinates lie inside the
                 // patch with a 2-sample margin, placed at random.
@@ -131,14 +141,10 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                 let (ax, ay) = (fx + rng.below(span_x - w + 1), fy + rng.below(span_y - w + 1));
                 for y in ay..ay + w {
                     for x in ax..ax + w {
-                        coords.push([
-                            (grid.x.lr_coord(x as f64) - j0 as f64) as f32,
-                            (grid.y.lr_coord(y as f64) - i0 as f64) as f32,
-                        ]);
+                        let (cx, cy) = (grid.x.lr_coord(x as f64), grid.y.lr_coord(y as f64));
+                        coords.push([(cx - j0 as f64) as f32, (cy - i0 as f64) as f32]);
+                        whole.push([cx as f32, cy as f32]);
                         target.push(hr.get(x, y) / unit);
-                        if let Some(z) = &zerofill {
-                            skip.push(z.get(x, y) / unit);
-                        }
                     }
                 }
             } else {
@@ -146,9 +152,6 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                 for y in s * i0..s * (i0 + p) {
                     for x in s * j0..s * (j0 + p) {
                         target.push(hr.get(x, y) / unit);
-                        if let Some(z) = &zerofill {
-                            skip.push(z.get(x, y) / unit);
-                        }
                     }
                 }
             }
@@ -164,16 +167,23 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
             b.coords.extend(coords);
             b.target.extend(target);
             let lr_norm = Image::new(p, p, lr_patch.data.iter().map(|v| v / unit).collect());
-            if zerofill.is_none() {
+            let coords = &b.coords[b.coords.len() - target_len..];
+            b.skip.extend(match config.model.skip {
                 // Bilinear reads the patch alone (clamped at its edges).
-                b.skip.extend(if config.is_coord() {
-                    skip::skip_at(Skip::Bilinear, &lr_norm, &b.coords[b.coords.len() - target_len..])
-                } else {
-                    skip::skip_x2(Skip::Bilinear, &lr_norm, 0, 0, p, p)
-                });
-            } else {
-                b.skip.extend(skip);
-            }
+                Skip::Bilinear if config.is_coord() => skip::skip_at(Skip::Bilinear, &lr_norm, coords),
+                Skip::Bilinear => skip::skip_x2(Skip::Bilinear, &lr_norm, 0, 0, p, p),
+                // Zero-fill is global: the whole low-res slice's, read at the patch's targets only
+                // (a DFT-matrix product per axis, not the whole slice resampled), and only for a
+                // patch that is kept.
+                Skip::Zerofill => {
+                    let values = if config.is_coord() {
+                        skip::zerofill_at(&lr, &whole)
+                    } else {
+                        skip::skip_x2(Skip::Zerofill, &lr, j0, i0, p, p)
+                    };
+                    values.into_iter().map(|v| v / unit).collect()
+                }
+            });
             b.lr.extend(lr_norm.data);
             break;
         }
@@ -403,20 +413,23 @@ pub fn train(
     // They come in the order drawn, each with the generator's state after it, so the run is the
     // same as drawing them in the loop.
     std::thread::scope(|scope| -> Result<(), String> {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<(Batch, Rng)>(2);
+        let (sender, batches) = std::sync::mpsc::sync_channel::<(Batch, Rng, f64)>(2);
         let mut rng = state.rng;
         scope.spawn(move || {
             // Ends when the loop below drops its receiver.
             loop {
+                let started = Instant::now();
                 let batch = sample_batch(config, data, &mut rng);
-                if sender.send((batch, rng)).is_err() {
+                if sender.send((batch, rng, started.elapsed().as_secs_f64())).is_err() {
                     break;
                 }
             }
         });
         while state.step < last && !state.stopped_early {
             // The generator's state after this batch is the run's: a resumed run draws what follows.
-            let (batch, rng_after) = batches.recv().map_err(|_| "the batch loader stopped".to_string())?;
+            let t_wait = Instant::now();
+            let (batch, rng_after, sampling) = batches.recv().map_err(|_| "the batch loader stopped".to_string())?;
+            let t_forward = Instant::now();
             state.rng = rng_after;
             let p = config.patch;
             let input = Tensor::<4>::from_data(TensorData::new(batch.lr.clone(), [config.batch, 1, p, p]), device);
@@ -450,15 +463,24 @@ pub fn train(
             if !loss_value.is_finite() {
                 return Err(format!("training diverged at step {} (loss {loss_value})", state.step));
             }
+            let t_backward = Instant::now();
             let grads = GradientsParams::from_grads(loss.backward(), &model);
+            let t_optimizer = Instant::now();
             let lr = cosine_lr(config, state.step);
             model = optim.step(lr, model, grads);
+            let phases = StepPhases {
+                sampling,
+                wait: (t_forward - t_wait).as_secs_f64(),
+                forward: (t_backward - t_forward).as_secs_f64(),
+                backward: (t_optimizer - t_backward).as_secs_f64(),
+                optimizer: t_optimizer.elapsed().as_secs_f64(),
+            };
             state.step += 1;
             loss_acc += loss_value;
             l1_acc += l1.into_scalar::<f32>() as f64;
             ld_acc += ld_value;
             n_acc += 1.0;
-            on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value });
+            on_event(Event::Step { step: state.step, total: config.steps, loss: loss_value, phases });
 
             if state.step % config.val_every == 0 || state.step == last {
                 let valid = model.valid();
@@ -611,6 +633,47 @@ mod tests {
             assert_eq!(serde_json::from_slice::<TrainConfig>(&std::fs::read(RunDir(dir).config()).unwrap()).unwrap(), more);
         } else {
             panic!("the tiny run never stopped early with patience 1 over {} validations: pick another set-up", c.steps);
+        }
+    }
+
+    #[test]
+    fn the_batch_skip_is_zero_fill_of_the_whole_slice_at_the_targets() {
+        // What the loader reads at the targets (the skip) must be what the whole low-res slice's
+        // zero-fill, resampled to the reference grid, has there: coord and conv, one slice known.
+        let hr = shepp_logan(72, 60).map(|v| v + 0.2);
+        let data = TrainData { train: vec![hr.clone()], validation: vec![] };
+        for conv in [false, true] {
+            let mut c = tiny(conv);
+            c.model.skip = Skip::Zerofill;
+            (c.scale_min, c.scale_max) = (2.0, 2.0);
+            let b = sample_batch(&c, &data, &mut Rng(7));
+            let (lr, grid) = Degradation { kind: c.degradation, scale_x: 2.0, scale_y: 2.0 }.apply(&hr);
+            let unit = intensity_unit(&lr);
+            let p = c.patch;
+            let (side, zf) = if conv { (CONV_SCALE * p, crate::kspace::resample(&lr, CONV_SCALE * lr.width, CONV_SCALE * lr.height, false)) } else { (0, crate::interp::zerofill(&lr, &grid)) };
+            let mut checked = 0;
+            for k in 0..c.batch {
+                let patch = &b.lr[k * p * p..(k + 1) * p * p];
+                let at = |j0: usize, i0: usize| lr.crop(j0, i0, p, p).data.iter().zip(patch).all(|(a, b)| a / unit == *b);
+                let (j0, i0) = (0..=lr.height - p).flat_map(|i| (0..=lr.width - p).map(move |j| (j, i))).find(|&(j, i)| at(j, i)).unwrap();
+                if conv {
+                    for (q, v) in b.skip[k * side * side..(k + 1) * side * side].iter().enumerate() {
+                        let want = zf.get(CONV_SCALE * j0 + q % side, CONV_SCALE * i0 + q / side) / unit;
+                        assert!((v - want).abs() < 1e-4, "conv item {k} pixel {q}: {v} vs {want}");
+                        checked += 1;
+                    }
+                } else {
+                    for q in (0..b.coords.len()).filter(|&q| b.batch_index[q] == k) {
+                        let (cx, cy) = (b.coords[q][0] as f64 + j0 as f64, b.coords[q][1] as f64 + i0 as f64);
+                        let x = (0..hr.width).find(|&x| (grid.x.lr_coord(x as f64) - cx).abs() < 1e-3).unwrap();
+                        let y = (0..hr.height).find(|&y| (grid.y.lr_coord(y as f64) - cy).abs() < 1e-3).unwrap();
+                        let want = zf.get(x, y) / unit;
+                        assert!((b.skip[q] - want).abs() < 1e-4, "coord item {k} query {q}: {} vs {want}", b.skip[q]);
+                        checked += 1;
+                    }
+                }
+            }
+            assert!(checked >= c.batch * if conv { 4 * p * p } else { c.window * c.window });
         }
     }
 

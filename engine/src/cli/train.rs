@@ -136,13 +136,17 @@ impl Args {
         // Seconds per training step and per validation, apart: the figure BENCHMARKS.md compares
         // with PyTorch is the step alone. The first step (set-up, baselines) is not counted.
         let (mut last, mut steps, mut validations) = (None::<Instant>, Vec::new(), Vec::new());
+        let mut phases: [Vec<f64>; 5] = Default::default();
         let state = train::train(&c, &td, &self.out, &dev, self.resume, self.stop_at, |e| match e {
             Event::Loaded { train_slices, val_slices } => {
                 pb.println(format!("{train_slices} training slices, {val_slices} validation slices"))
             }
-            Event::Step { step, loss, .. } => {
+            Event::Step { step, loss, phases: p, .. } => {
                 if let Some(t) = last {
                     steps.push(t.elapsed().as_secs_f64());
+                    for (all, v) in phases.iter_mut().zip([p.sampling, p.wait, p.forward, p.backward, p.optimizer]) {
+                        all.push(v);
+                    }
                 }
                 last = Some(Instant::now());
                 pb.set_position(step as u64);
@@ -171,6 +175,10 @@ impl Args {
                 steps.len(),
                 rayon::current_num_threads(),
                 if validations.is_empty() { f64::NAN } else { median(&mut validations) }
+            );
+            let [sampling, wait, forward, backward, optimizer] = phases.each_mut().map(|v| median(v));
+            eprintln!(
+                "phases (medians, s): forward {forward:.3}, backward {backward:.3}, optimizer {optimizer:.3}, waiting for data {wait:.3}; drawing a batch {sampling:.3} on the loader thread"
             );
         }
         train::write_curve(&self.out)?;

@@ -17,7 +17,7 @@
 use crate::geometry::{ensemble, Neighbour};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::relu;
+use super::activation::relu;
 use burn::tensor::module::conv2d;
 use burn::tensor::ops::{ConvOptions, PadMode};
 use burn::tensor::{Device, Int, Tensor, TensorData};

@@ -3,6 +3,7 @@
 //!
 //! The model takes a device and never names a backend; callers pick flex, wgpu or autodiff.
 
+pub mod activation;
 pub mod conv;
 pub mod coord;
 pub mod coord_host;
