@@ -19,16 +19,17 @@
 
 use burn::tensor::Tensor;
 
+/// Without the `train` feature (the browser build) there is no autodiff: always the plain relu.
 pub fn relu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    #[cfg(feature = "train")]
     if x.is_tracked() {
         let mask = x.clone().greater_elem(0.0).float();
-        x * mask
-    } else {
-        burn::tensor::activation::relu(x)
+        return x * mask;
     }
+    burn::tensor::activation::relu(x)
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "train"))]
 mod tests {
     use super::*;
     use burn::tensor::{Device, TensorData};
