@@ -161,13 +161,13 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
                 continue;
             }
             let cell = grid.cell();
-            let target_len = target.len();
+            let n_coords = coords.len();
             b.batch_index.extend(std::iter::repeat_n(item, coords.len()));
             b.cells.extend(std::iter::repeat_n(cell, coords.len()));
             b.coords.extend(coords);
             b.target.extend(target);
             let lr_norm = Image::new(p, p, lr_patch.data.iter().map(|v| v / unit).collect());
-            let coords = &b.coords[b.coords.len() - target_len..];
+            let coords = &b.coords[b.coords.len() - n_coords..];
             b.skip.extend(match config.model.skip {
                 // Bilinear reads the patch alone (clamped at its edges).
                 Skip::Bilinear if config.is_coord() => skip::skip_at(Skip::Bilinear, &lr_norm, coords),
