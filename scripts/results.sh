@@ -6,7 +6,9 @@
 #   scripts/results.sh --from-runs [RUNS_DIR]
 # RUNS_DIR is scripts/train-all.sh's: cycle 1 of each run in RUNS_DIR/NAME, warm-restarted cycle
 # N in RUNS_DIR-cN/NAME; a run's weights are those of its cycle with the best validation VIF, and
-# every cycle's log and curve go to results/ (log-NAME.csv, log-NAME-cN.csv, curve-…).
+# every cycle's log and curve go to results/ (log-NAME.csv, log-NAME-cN.csv, curve-…). A run whose
+# early cycles' state is gone (continued with train-all.sh NAME:N) keeps its committed weights
+# unless a cycle that is there beats their validation VIF.
 # Every model is scored with and without data consistency (`eval --dc`).
 # Data: the split brain-by-subject-v1 in ../shared/data (or $COORDSR_DATA).
 set -euo pipefail
@@ -14,16 +16,9 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --bin coordsr
 bin=target/release/coordsr
 slices="${SLICES:-10}"
-# run name → committed weights (the viewer ships the first two)
-declare -A target=(
-  [coord-l10]=static/weights/coord.csrw
-  [conv-l0]=static/weights/conv.csrw
-  [coord-l0]=results/weights/coord-l0.csrw
-  [coord-l10-x2]=results/weights/coord-l10-x2.csrw
-  [conv-l10]=results/weights/conv-l10.csrw
-)
+source scripts/runs.sh   # committed[NAME]: each run's committed weights
 # The bilinear-skip ablation joins when its schedule is done and the tables have a row for it
-# (eval's ROW_ORDER); until then `--from-runs` would stop at its missing run folder.
+# (eval's ROW_ORDER); until then it has neither committed weights nor a row.
 all=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10)
 # RUNS="coord-l10-x2 conv-l10" exports only those runs (the others keep their committed weights);
 # every run with committed weights is evaluated (one still training has none: its row waits for
@@ -33,32 +28,34 @@ read -ra order <<<"${RUNS:-${all[*]}}"
 if [[ "${1:-}" == "--from-runs" ]]; then
   runs="${2:-../runs/zerofill-v1}"
   mkdir -p results/weights
-  best() { sed -n 's/^ *"best_vif": \([-0-9.e]*\),$/\1/p' "$1/state.json"; }
   declare -A from=()
   for r in "${order[@]}"; do
-    from[$r]="$runs/$r"
-    if [[ -f $runs/$r/curve.png ]]; then cp "$runs/$r/curve.png" "results/curve-$r.png"; fi
-    cp "$runs/$r/log.csv" "results/log-$r.csv"
-    for n in 2 3 4 5 6 7 8 9; do
-      d="$runs-c$n/$r"
-      [[ -f $d/state.json ]] || break
-      if [[ -f $d/curve.png ]]; then cp "$d/curve.png" "results/curve-$r-c$n.png"; fi
-      cp "$d/log.csv" "results/log-$r-c$n.csv"
-      if awk -v a="$(best "$d")" -v b="$(best "${from[$r]}")" 'BEGIN { exit !(a > b) }'; then from[$r]="$d"; fi
+    # A run continued on a new machine (train-all.sh NAME:N) has lost its earlier cycles' state:
+    # its committed weights are their best, and a later cycle must beat them to replace them.
+    from[$r]=""; top=-1
+    [[ -f $runs/$r/state.json ]] || top=$(committed_vif "$r")
+    for n in 1 2 3 4 5 6 7 8 9; do
+      d=$(cycle_dir "$runs" "$n" "$r") suffix="$r-c$n"; (( n > 1 )) || suffix="$r"
+      [[ -f $d/state.json ]] || continue
+      if [[ -f $d/curve.png ]]; then cp "$d/curve.png" "results/curve-$suffix.png"; fi
+      cp "$d/log.csv" "results/log-$suffix.csv"
+      if greater "$(best_vif "$d")" "$top"; then from[$r]="$d"; top=$(best_vif "$d"); fi
     done
+    if [[ -z ${from[$r]} ]]; then echo "$r: no new cycle beats ${committed[$r]}; kept"; continue; fi
     echo "$r: ${from[$r]}/best.csrw"
-    "$bin" export "${from[$r]}/best.csrw" --f16 -o "${target[$r]}"
+    "$bin" export "${from[$r]}/best.csrw" --f16 -o "${committed[$r]}"
   done
 fi
 weights=()
 for r in "${all[@]}"; do
   # Committed weights only: a run still training has none (its row waits for its schedule).
-  if [[ -f ${target[$r]} ]]; then weights+=("${target[$r]}"); else echo "no ${target[$r]}: $r left out"; fi
+  if [[ -f ${committed[$r]} ]]; then weights+=("${committed[$r]}"); else echo "no ${committed[$r]}: $r left out"; fi
 done
 "$bin" eval --weights "${weights[@]}" --slices "$slices" --dc -o results
 if [[ "${1:-}" == "--from-runs" ]]; then
   # The sidecars carry the test metrics just measured (the weights themselves do not change).
+  # Kept weights keep theirs: re-encoding their f16 would lose the f16 error measured against f32.
   for r in "${order[@]}"; do
-    "$bin" export "${from[$r]}/best.csrw" --f16 -o "${target[$r]}" --results results/results.csv
+    [[ -z ${from[$r]} ]] || "$bin" export "${from[$r]}/best.csrw" --f16 -o "${committed[$r]}" --results results/results.csv
   done
 fi

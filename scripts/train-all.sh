@@ -3,15 +3,18 @@
 # brain-by-subject-v1, with one schedule for all: cosine cycles of STEPS (default 4000) steps at
 # peak lr 2e-4, each after the first a warm restart from the last one's final weights and data
 # stream (`train --init`, fresh Adam), a next cycle only while the last one raised the run's best
-# validation VIF, at most CYCLES (default 3); within a cycle, validation every 100 steps, best
+# validation VIF, at most CYCLES (default 4); within a cycle, validation every 100 steps, best
 # checkpoint kept, early stopping after 16 validations without improvement (patience 8,
 # TrainConfig's default, stopped the λ = 10 coord runs at a near-zero residual: RESULTS.md; a run
 # started with 8 resumes with 16 exactly as if it had started with it). Every run is resumable:
 # re-running this script continues each run where it stopped. State lives outside the work tree:
 # cycle 1 in RUNS_DIR/NAME, cycle N in RUNS_DIR-cN/NAME. Two runs at a time, one thread each.
 # BACKEND=tch trains on LibTorch (2.2–2.5× faster; scripts/torch-env.sh).
-# Usage: scripts/train-all.sh [RUNS_DIR [NAME…]]   (default ../runs/zerofill-v1, every run)
+# Usage: scripts/train-all.sh [RUNS_DIR [NAME[:N]…]]   (default ../runs/zerofill-v1, every run)
 # Named runs are trained in the order given, two lanes each taking the next run when it is free.
+# NAME:N starts that run at cycle N: when cycle N-1's state is gone (a new machine keeps only what
+# is committed), cycle N starts from the run's committed weights (its best: scripts/runs.sh)
+# with --seed N for a fresh data stream, and must beat their validation VIF to earn the next.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-../runs/zerofill-v1}"
@@ -24,10 +27,14 @@ declare -A args=(
   [conv-l10]="--decoder conv --lambda 10"
   [coord-l10-bilinear]="--decoder coord --lambda 10 --scales 1,2 --skip bilinear"
 )
+source scripts/runs.sh
 queue=("${@:2}")
 (( ${#queue[@]} )) || queue=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10 coord-l10-bilinear)
-for name in "${queue[@]}"; do
+for item in "${queue[@]}"; do
+  name="${item%%:*}"
   [[ -v "args[$name]" ]] || { echo "train-all: no run named $name (known: ${!args[*]})" >&2; exit 2; }
+  [[ $item == "$name" || ( ${item#*:} =~ ^[1-9][0-9]*$ && -v "committed[$name]" ) ]] ||
+    { echo "train-all: $item: NAME:N takes a cycle number ≥ 1 and a run with committed weights" >&2; exit 2; }
 done
 steps="${STEPS:-4000}"
 backend="${BACKEND:-flex}"
@@ -39,21 +46,25 @@ else
     cargo build --release --locked --bin coordsr
     bin=target/release/coordsr
 fi
-cycles="${CYCLES:-3}"
-dir() { if (( $1 == 1 )); then echo "$runs/$2"; else echo "$runs-c$1/$2"; fi; }
-best() { sed -n 's/^ *"best_vif": \([-0-9.e]*\),$/\1/p' "$1/state.json"; }
+cycles="${CYCLES:-4}"
+dir() { cycle_dir "$runs" "$@"; }
+# A cycle's best validation VIF: from its run state, or (state gone) the committed weights'.
+best() { if [[ -f $1/state.json ]]; then best_vif "$1"; else committed_vif "$2"; fi; }
 train() {
-    local name="$1"; shift
+    local name="${1%%:*}" first=1; [[ $1 == *:* ]] && first="${1#*:}"; shift
     local n out init
-    for n in $(seq "$cycles"); do
+    for n in $(seq "$first" "$cycles"); do
         out=$(dir "$n" "$name"); init=()
-        (( n > 1 )) && init=(--init "$(dir $((n - 1)) "$name")")
+        if (( n > 1 )); then
+            if [[ -f $(dir $((n - 1)) "$name")/state.json ]]; then init=(--init "$(dir $((n - 1)) "$name")")
+            else init=(--init "${committed[$name]}" --seed "$n"); fi
+        fi
         mkdir -p "$(dirname "$out")"
         echo "== $name: cycle $n, $*" >>"$out.log"
         RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 "$bin" --backend "$backend" train --out "$out" "${init[@]}" --resume \
             --steps "$steps" --patience 16 "$@" >>"$out.log" 2>&1
         # The last cycle brought nothing: its predecessor's best is the run's.
-        if (( n > 1 )) && ! awk -v a="$(best "$out")" -v b="$(best "$(dir $((n - 1)) "$name")")" 'BEGIN { exit !(a > b) }'; then
+        if (( n > 1 )) && ! greater "$(best "$out" "$name")" "$(best "$(dir $((n - 1)) "$name")" "$name")"; then
             echo "== $name: cycle $n did not raise the best validation VIF; done" >>"$out.log"
             return
         fi
@@ -70,7 +81,7 @@ lane() {
   local i
   while i=$(take); (( i < ${#queue[@]} )); do
     # shellcheck disable=SC2086 # the run's arguments are words
-    train "${queue[$i]}" ${args[${queue[$i]}]}
+    train "${queue[$i]}" ${args[${queue[$i]%%:*}]}
   done
 }
 lane & lane & wait

@@ -367,7 +367,18 @@ pub fn train(
             let _ = std::fs::remove_file(p);
         }
         std::fs::write(run.config(), serde_json::to_vec_pretty(config).unwrap()).map_err(|e| io_err(&run.config(), &e))?;
-        if let Some(from) = &config.init {
+        if let Some(from) = config.init.as_ref().filter(|f| f.is_file()) {
+            // An exported weights file (a run's `best.csrw`, a shipped model): its weights only,
+            // with this run's own data stream (--seed). The way to continue a run whose run state
+            // is gone, from the weights that were kept.
+            let bytes = std::fs::read(from).map_err(|e| io_err(from, &e))?;
+            let (loaded, header) = weights::load(&bytes, device).map_err(|e| io_err(from, &e))?;
+            if header.config != config.model {
+                return Err(format!("{}: --init needs weights of the same model (decoder, sizes, skip); these differ", from.display()));
+            }
+            // Loading a record keeps the parameters' autodiff setting (the file's are untracked).
+            model = model.load_record(loaded.into_record());
+        } else if let Some(from) = &config.init {
             let source = RunDir(from.clone());
             let theirs: TrainConfig = read_json(&source.config())?;
             if theirs.model != config.model {
@@ -724,6 +735,18 @@ mod tests {
         let from_unfinished = TrainConfig { init: Some(unfinished.clone()), ..c.clone() };
         let err = train(&from_unfinished, &phantoms(), &dir, &device, false, None, |_| {}).unwrap_err();
         assert!(err.contains("finished run") && err.contains(&format!("step 1 of {}", c.steps)), "{err}");
+        // From an exported weights file: the run validates as the weights did (the source's best).
+        let best_vif = read_json::<TrainState>(&RunDir(source.clone()).state()).unwrap().best_vif;
+        let from_file = TrainConfig { init: Some(RunDir(source.clone()).best()), ..restart.clone() };
+        let from_file = TrainConfig { model: c.model.clone(), ..from_file };
+        let (_, log_file) = run(&from_file, "init-file");
+        let f = vif(&log_file);
+        // (The log keeps five decimals.)
+        assert!((f - best_vif).abs() <= 5.1e-6, "restart from best.csrw {f} vs its validation {best_vif}");
+        // Weights of another model are refused by name.
+        let other = TrainConfig { model: restart.model.clone(), ..from_file };
+        let err = train(&other, &phantoms(), &dir, &device, false, None, |_| {}).unwrap_err();
+        assert!(err.contains("same model") && err.contains("best.csrw"), "{err}");
     }
 
     #[test]

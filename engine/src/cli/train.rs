@@ -75,8 +75,10 @@ pub struct Args {
     #[arg(long)]
     resume: bool,
     /// Warm restart: start from this finished run folder's last weights and data stream, with a
-    /// fresh Adam and a new cosine cycle of --steps. The model must be the same; everything else
-    /// (λ, scales, lr, steps) is this run's own, so a cycle may also fine-tune on other settings.
+    /// fresh Adam and a new cosine cycle of --steps. Or from an exported weights file (.csrw: a
+    /// run's best.csrw, a shipped model), its weights only, with the data stream of --seed. The
+    /// model must be the same; everything else (λ, scales, lr, steps) is this run's own, so a
+    /// cycle may also fine-tune on other settings.
     #[arg(long)]
     init: Option<PathBuf>,
     /// End this session at this step, keeping the --steps schedule (continue later with --resume).
