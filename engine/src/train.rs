@@ -747,6 +747,11 @@ mod tests {
         let other = TrainConfig { model: restart.model.clone(), ..from_file };
         let err = train(&other, &phantoms(), &dir, &device, false, None, |_| {}).unwrap_err();
         assert!(err.contains("same model") && err.contains("best.csrw"), "{err}");
+        // A path that is neither is named in the error.
+        let missing = std::env::temp_dir().join(format!("coordsr-train-{}-no-such-run", std::process::id()));
+        let err = train(&TrainConfig { init: Some(missing.clone()), ..c.clone() }, &phantoms(), &dir, &device, false, None, |_| {})
+            .unwrap_err();
+        assert!(err.contains(&missing.display().to_string()), "{err}");
     }
 
     #[test]
