@@ -41,6 +41,10 @@ fn chart(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
 /// test, with JavaScript's `toFixed`) says 39.63. Anything but an exact tie is Rust's rounding of
 /// the exact binary value, as `toFixed` rounds it (0.5245 is a little below its half: 0.524).
 fn fixed(v: f64, decimals: usize) -> String {
+    // "inf" (a PSNR of identical images) and "NaN" have no digits to look at.
+    if !v.is_finite() {
+        return format!("{v}");
+    }
     // An exact tie has a finite expansion: "5" then zeros, well within 25 more digits.
     let digits = format!("{:.*}", decimals + 25, v);
     let tail = &digits[digits.len() - 25..];
