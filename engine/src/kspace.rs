@@ -25,67 +25,70 @@ use rustfft::FftPlanner;
 /// real image, which stays real by construction and may ring below zero at edges).
 pub fn resample(image: &Image, new_width: usize, new_height: usize, magnitude: bool) -> Image {
     assert!(new_width > 0 && new_height > 0, "kspace::resample: empty target grid");
-    let mut planner = FftPlanner::<f32>::new();
     let rows: Vec<Complex32> = image.data.iter().map(|&v| Complex32::new(v, 0.0)).collect();
-    let rows = resample_rows(&mut planner, &rows, image.width, image.height, new_width);
+    let rows = resample_rows(&rows, image.width, image.height, new_width);
     let cols = transpose(&rows, new_width, image.height);
-    let cols = resample_rows(&mut planner, &cols, image.height, new_width, new_height);
+    let cols = resample_rows(&cols, image.height, new_width, new_height);
     let out = transpose(&cols, new_height, new_width);
     let data = out.iter().map(|c| if magnitude { c.norm() } else { c.re }).collect();
     Image::new(new_width, new_height, data)
 }
 
+thread_local! {
+    /// One planner per thread, kept: rustfft's planner caches its plans (twiddles, and the inner
+    /// plans of Rader's and Bluestein's algorithms for lengths with large prime factors), and
+    /// training resamples every batch's slices to a random size, so a fresh planner per call
+    /// spent more time planning than transforming.
+    static PLANNER: std::cell::RefCell<FftPlanner<f32>> = std::cell::RefCell::new(FftPlanner::new());
+}
+
+/// A forward and an inverse plan from the thread's planner.
+fn plans(forward: usize, inverse: usize) -> (std::sync::Arc<dyn rustfft::Fft<f32>>, std::sync::Arc<dyn rustfft::Fft<f32>>) {
+    PLANNER.with_borrow_mut(|p| (p.plan_fft_forward(forward), p.plan_fft_inverse(inverse)))
+}
+
 /// The central `new_len` band of each row's spectrum (see the module doc), back in image space.
-fn resample_rows(
-    planner: &mut FftPlanner<f32>,
-    data: &[Complex32],
-    len: usize,
-    count: usize,
-    new_len: usize,
-) -> Vec<Complex32> {
+/// All rows go through each transform in one call (rustfft runs a buffer of several).
+fn resample_rows(data: &[Complex32], len: usize, count: usize, new_len: usize) -> Vec<Complex32> {
     if len == new_len {
         return data.to_vec();
     }
-    let fwd = planner.plan_fft_forward(len);
-    let inv = planner.plan_fft_inverse(new_len);
+    let (fwd, inv) = plans(len, new_len);
     // Forward is unnormalised, inverse divides by new_len; the n/N axis scale keeps the mean.
     let scale = (new_len as f32 / len as f32) / new_len as f32;
+    let mut spec = data.to_vec();
+    let mut scratch = vec![Complex32::new(0.0, 0.0); fwd.get_inplace_scratch_len().max(inv.get_inplace_scratch_len())];
+    fwd.process_with_scratch(&mut spec, &mut scratch);
     let mut out = vec![Complex32::new(0.0, 0.0); count * new_len];
-    let mut spec = vec![Complex32::new(0.0, 0.0); len];
-    let mut band = vec![Complex32::new(0.0, 0.0); new_len];
-    for r in 0..count {
-        spec.copy_from_slice(&data[r * len..(r + 1) * len]);
-        fwd.process(&mut spec);
-        map_band(&spec, &mut band);
-        inv.process(&mut band);
-        for (o, b) in out[r * new_len..(r + 1) * new_len].iter_mut().zip(&band) {
-            *o = b * scale;
-        }
+    for (src, dst) in spec.chunks_exact(len).zip(out.chunks_exact_mut(new_len)) {
+        map_band(src, dst);
     }
+    inv.process_with_scratch(&mut out, &mut scratch);
+    out.iter_mut().for_each(|c| *c *= scale);
     out
 }
 
 /// Copy the shared band of `src` (DFT order) into `dst` (DFT order), folding or splitting the
 /// Nyquist bin of the smaller grid.
 fn map_band(src: &[Complex32], dst: &mut [Complex32]) {
-    let (big, small) = (src.len().max(dst.len()), src.len().min(dst.len()));
-    let _ = big;
-    dst.iter_mut().for_each(|c| *c = Complex32::new(0.0, 0.0));
-    let idx = |f: isize, l: usize| f.rem_euclid(l as isize) as usize;
-    let half = (small as isize - 1) / 2; // |f| <= half is strictly inside the band
-    for f in -half..=half {
-        dst[idx(f, dst.len())] = src[idx(f, src.len())];
-    }
+    let (sl, dl) = (src.len(), dst.len());
+    let small = sl.min(dl);
+    dst.fill(Complex32::new(0.0, 0.0));
+    // |f| <= half is strictly inside the band: f = 0..=half at the start, f = −half..−1 at the end.
+    let half = (small - 1) / 2;
+    dst[..=half].copy_from_slice(&src[..=half]);
+    dst[dl - half..].copy_from_slice(&src[sl - half..]);
     if small % 2 == 0 {
+        let idx = |f: isize, l: usize| f.rem_euclid(l as isize) as usize;
         let nyq = (small / 2) as isize;
-        if dst.len() < src.len() {
+        if dl < sl {
             // Truncation: sampling folds +m/2 and −m/2 onto the new Nyquist bin.
-            dst[idx(nyq, dst.len())] = src[idx(nyq, src.len())] + src[idx(-nyq, src.len())];
+            dst[idx(nyq, dl)] = src[idx(nyq, sl)] + src[idx(-nyq, sl)];
         } else {
             // Zero-fill: split the old Nyquist value between +m/2 and −m/2.
-            let v = src[idx(nyq, src.len())] * 0.5;
-            dst[idx(nyq, dst.len())] = v;
-            dst[idx(-nyq, dst.len())] = v;
+            let v = src[idx(nyq, sl)] * 0.5;
+            dst[idx(nyq, dl)] = v;
+            dst[idx(-nyq, dl)] = v;
         }
     }
 }
@@ -103,18 +106,11 @@ fn transpose(data: &[Complex32], width: usize, height: usize) -> Vec<Complex32> 
 /// Fraction of spectral energy outside the central `keep_w × keep_h` band: how a caller checks
 /// whether a stored grid is really an interpolated smaller acquisition.
 pub fn energy_outside(image: &Image, keep_w: usize, keep_h: usize) -> f64 {
-    let mut planner = FftPlanner::<f32>::new();
     let (w, h) = (image.width, image.height);
     let mut rows: Vec<Complex32> = image.data.iter().map(|&v| Complex32::new(v, 0.0)).collect();
-    let f = planner.plan_fft_forward(w);
-    for r in rows.chunks_mut(w) {
-        f.process(r);
-    }
+    plans(w, w).0.process(&mut rows);
     let mut cols = transpose(&rows, w, h);
-    let f = planner.plan_fft_forward(h);
-    for c in cols.chunks_mut(h) {
-        f.process(c);
-    }
+    plans(h, h).0.process(&mut cols);
     let inside = |k: usize, len: usize, keep: usize| {
         let s = if k <= len / 2 { k as isize } else { k as isize - len as isize };
         let half = keep as isize / 2;

@@ -14,6 +14,7 @@ pub mod interp;
 pub mod skip;
 pub mod degrade;
 pub mod denoise;
+pub mod kernels;
 pub mod model;
 pub mod infer;
 pub mod weights;

@@ -7,7 +7,7 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{PaddingConfig2d, PixelShuffle, PixelShuffleConfig};
-use burn::tensor::activation::relu;
+use crate::kernels::{conv2d, relu};
 use burn::tensor::{Device, Tensor};
 
 #[derive(Module, Debug)]
@@ -32,7 +32,7 @@ pub fn init_conv_decoder(channels: usize, device: &Device) -> ConvDecoder {
 impl ConvDecoder {
     /// `[B, C, h, w]` latents → `[B, 1, 2h, 2w]` residual.
     pub fn forward(&self, latents: Tensor<4>) -> Tensor<4> {
-        self.out.forward(relu(self.shuffle.forward(self.expand.forward(latents))))
+        conv2d(&self.out, relu(self.shuffle.forward(conv2d(&self.expand, latents))))
     }
 
     pub fn macs_per_lr_pixel(channels: usize) -> u64 {

@@ -17,9 +17,8 @@
 use crate::geometry::{ensemble, Neighbour};
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
-use super::activation::relu;
-use burn::tensor::module::conv2d;
-use burn::tensor::ops::{ConvOptions, PadMode};
+use crate::kernels::{conv3x3, relu};
+use burn::tensor::ops::PadMode;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -163,8 +162,8 @@ impl CoordDecoder {
         let [_, hidden] = first.weight.dims();
         // Unfold order is (dy, dx, channel): input row (dy·3 + dx)·C + c of the first layer.
         let kernel = first.weight.val().narrow(0, 0, 9 * c).reshape([3, 3, c, hidden]).permute([3, 2, 0, 1]);
-        let options = ConvOptions::new([1, 1], [1, 1], [1, 1], 1);
-        conv2d(latents, kernel, first.bias.as_ref().map(|b| b.val()), options).permute([0, 2, 3, 1]).reshape([b * h * w, hidden])
+        let bias = first.bias.as_ref().map(|b| b.val()).unwrap_or_else(|| Tensor::zeros([hidden], &latents.device()));
+        conv3x3(latents, kernel, bias).permute([0, 2, 3, 1]).reshape([b * h * w, hidden])
     }
 
     /// Decode the queries of `plan` from prepared rows: `[n]` intensities (residual over the

@@ -6,7 +6,7 @@
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::PaddingConfig2d;
-use burn::tensor::activation::relu;
+use crate::kernels::{conv2d, relu};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
@@ -39,8 +39,9 @@ pub struct ResBlock {
 
 impl ResBlock {
     fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let y = self.conv2.forward(relu(self.conv1.forward(x.clone())));
-        x + y.mul_scalar(self.res_scale)
+        let y = conv2d(&self.conv2, relu(conv2d(&self.conv1, x.clone())));
+        // A scale of 1 (the default) is skipped: a multiply forward and backward for nothing.
+        if self.res_scale == 1.0 { x + y } else { x + y.mul_scalar(self.res_scale) }
     }
 }
 
@@ -84,11 +85,11 @@ impl Encoder {
 
     /// `[B, 1, h, w]` normalised low-res slices → `[B, C, h, w]` latents.
     pub fn forward(&self, lr: Tensor<4>) -> Tensor<4> {
-        let x = self.head.forward(lr);
+        let x = conv2d(&self.head, lr);
         let mut y = x.clone();
         for block in &self.body {
             y = block.forward(y);
         }
-        self.tail.forward(y) + x
+        conv2d(&self.tail, y) + x
     }
 }

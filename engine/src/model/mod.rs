@@ -3,7 +3,6 @@
 //!
 //! The model takes a device and never names a backend; callers pick flex, wgpu or autodiff.
 
-pub mod activation;
 pub mod conv;
 pub mod coord;
 pub mod coord_host;
