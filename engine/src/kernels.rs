@@ -17,13 +17,20 @@
 //! backend-free. Without the `train` feature (the browser build) they are burn's plain ops.
 
 use burn::nn::conv::Conv2d;
+use burn::nn::PaddingConfig2d;
 use burn::tensor::Tensor;
 
 /// burn's [`Conv2d::forward`], with the backend's own backward pass under autodiff for the 3×3
 /// convolutions (stride 1, padding 1) the model trains.
 pub fn conv2d(layer: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     match &layer.bias {
-        Some(bias) if layer.kernel_size == [3, 3] && layer.stride == [1, 1] && layer.dilation == [1, 1] && layer.groups == 1 => {
+        Some(bias)
+            if layer.kernel_size == [3, 3]
+                && layer.stride == [1, 1]
+                && layer.dilation == [1, 1]
+                && layer.groups == 1
+                && matches!(layer.padding, PaddingConfig2d::Same | PaddingConfig2d::Explicit(1, 1, 1, 1)) =>
+        {
             conv3x3(x, layer.weight.val(), bias.val())
         }
         _ => layer.forward(x),
@@ -269,14 +276,13 @@ mod train {
 mod tests {
     use super::*;
     use burn::nn::conv::Conv2dConfig;
-    use burn::nn::PaddingConfig2d;
     use burn::tensor::{Device, Distribution};
 
     /// Values and gradients of [`conv2d`] and [`relu`] against burn's own ops, on `device`
     /// (autodiff): a convolution, a ReLU, another convolution and a weighted sum, as in a block.
-    pub(crate) fn same_as_burns_ops(device: &Device, tolerance: f32) {
-        let conv = |_| Conv2dConfig::new([3, 4], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
-        let (first, second) = (conv(0), Conv2dConfig::new([4, 2], [3, 3]).with_padding(PaddingConfig2d::Same).init(device));
+    fn same_as_burns_ops(device: &Device, tolerance: f32) {
+        let conv = |cin, cout| Conv2dConfig::new([cin, cout], [3, 3]).with_padding(PaddingConfig2d::Same).init(device);
+        let (first, second) = (conv(3, 4), conv(4, 2));
         let input = Tensor::<4>::random([2, 3, 7, 5], Distribution::Normal(0.0, 1.0), device);
         let upstream = Tensor::<4>::random([2, 2, 7, 5], Distribution::Normal(0.0, 1.0), device);
         let run = |ours: bool| {

@@ -58,19 +58,36 @@ pub fn dirichlet(n: usize, u: f64) -> f64 {
     let nf = n as f64;
     // Reduce to (−n/2, n/2]: the kernel has period n.
     let u = u - nf * (u / nf).round();
-    let s = (PI * u / nf).sin();
+    dirichlet_reduced(n, u, (PI * u).sin())
+}
+
+/// [`dirichlet`] at an offset already reduced to (−n/2, n/2], with its numerator `sin(πu)` given:
+/// along a kernel row it is `±sin(πt)`, one sine per row instead of one per entry.
+fn dirichlet_reduced(n: usize, u: f64, sin_pi_u: f64) -> f64 {
+    use std::f64::consts::PI;
+    let nf = n as f64;
+    let (s, c) = (PI * u / nf).sin_cos();
     if s.abs() < 1e-9 {
         return 1.0;
     }
-    let num = (PI * u).sin();
-    if n % 2 == 1 { num / (nf * s) } else { num / (nf * (PI * u / nf).tan()) }
+    if n % 2 == 1 { sin_pi_u / (nf * s) } else { sin_pi_u * c / (nf * s) }
 }
 
 /// Kernel rows for the distinct coordinates `ts` along an axis of `n` samples: `[ts.len(), n]`.
+/// The training loader builds 64 of these per patch, so the numerator is shared along the row:
+/// with `u = t − j − n·r` (reduced), `sin(πu) = sin(πt)·(−1)^(j + n·r)`.
 fn kernel_rows(ts: &[f32], n: usize) -> Vec<f32> {
+    let nf = n as f64;
     let mut k = Vec::with_capacity(ts.len() * n);
     for &t in ts {
-        k.extend((0..n).map(|j| dirichlet(n, t as f64 - j as f64) as f32));
+        let t = t as f64;
+        let sin_pi_t = (std::f64::consts::PI * t).sin();
+        k.extend((0..n).map(|j| {
+            let r = ((t - j as f64) / nf).round();
+            let u = (t - j as f64) - nf * r;
+            let odd = (j as i64 + n as i64 * r as i64) & 1 == 1;
+            dirichlet_reduced(n, u, if odd { -sin_pi_t } else { sin_pi_t }) as f32
+        }));
     }
     k
 }
@@ -169,6 +186,21 @@ mod tests {
             let got = zerofill_at(&lr, &grid.hr_coords());
             let err = max_abs_diff(&want.data, &got);
             assert!(err < 2e-5, "{w}×{h} at {sx}×{sy}: max |Δ| {err}");
+        }
+    }
+
+    #[test]
+    fn kernel_rows_are_the_dirichlet_kernel() {
+        // Odd and even lengths; offsets negative, beyond the period, at and next to samples.
+        for n in [7, 8, 31, 256] {
+            let ts = [-3.7f32, -0.5, 0.0, 0.25, 2.0, 2.000_01, 5.5, n as f32 - 0.5, n as f32 + 1.3, 3.0 * n as f32 + 0.1];
+            let rows = kernel_rows(&ts, n);
+            for (i, &t) in ts.iter().enumerate() {
+                for j in 0..n {
+                    let want = dirichlet(n, t as f64 - j as f64) as f32;
+                    assert!((rows[i * n + j] - want).abs() < 1e-6, "n {n}, t {t}, j {j}: {} vs {want}", rows[i * n + j]);
+                }
+            }
         }
     }
 
