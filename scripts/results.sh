@@ -17,9 +17,7 @@ cargo build --release --locked --bin coordsr
 bin=target/release/coordsr
 slices="${SLICES:-10}"
 source scripts/runs.sh   # committed[NAME]: each run's committed weights
-# The bilinear-skip ablation joins when its schedule is done and the tables have a row for it
-# (eval's ROW_ORDER); until then it has neither committed weights nor a row.
-all=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10)
+all=(coord-l10 conv-l0 coord-l0 coord-l10-x2 conv-l10 coord-l10-bilinear)
 # RUNS="coord-l10-x2 conv-l10" exports only those runs (the others keep their committed weights);
 # every run with committed weights is evaluated (one still training has none: its row waits for
 # its schedule rather than showing it half-trained).

@@ -13,6 +13,7 @@ declare -A committed=(
   [coord-l0]=results/weights/coord-l0.csrw
   [coord-l10-x2]=results/weights/coord-l10-x2.csrw
   [conv-l10]=results/weights/conv-l10.csrw
+  [coord-l10-bilinear]=results/weights/coord-l10-bilinear.csrw
 )
 
 # cycle_dir RUNS_DIR N NAME: the folder of cycle N of run NAME.

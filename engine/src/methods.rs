@@ -193,14 +193,23 @@ pub enum Reconstruction<'a> {
 }
 
 impl Reconstruction<'_> {
-    /// Its row name in results: the method's key, "+dc" appended for [`Self::Consistent`].
+    /// Its row name in results: the method's key, "-bilinear" appended for a model that predicts
+    /// a residual over bilinear interpolation (the ablation of the zero-fill skip), "+dc" for
+    /// [`Self::Consistent`].
     pub fn name(&self) -> &'static str {
+        use crate::skip::Skip::{Bilinear, Zerofill};
         match self {
             Reconstruction::Classical(m) => m.key(),
-            Reconstruction::Model(t) => t.method().key(),
-            Reconstruction::Consistent(t) => match t.method() {
-                Method::Coord => "coord+dc",
-                _ => "conv+dc",
+            Reconstruction::Model(t) => match (t.method(), t.header.config.skip) {
+                (Method::Coord, Bilinear) => "coord-bilinear",
+                (Method::Conv, Bilinear) => "conv-bilinear",
+                (m, _) => m.key(),
+            },
+            Reconstruction::Consistent(t) => match (t.method(), t.header.config.skip) {
+                (Method::Coord, Zerofill) => "coord+dc",
+                (Method::Coord, Bilinear) => "coord-bilinear+dc",
+                (_, Zerofill) => "conv+dc",
+                (_, Bilinear) => "conv-bilinear+dc",
             },
         }
     }

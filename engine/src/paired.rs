@@ -20,13 +20,16 @@ pub type Key<'a> = (&'a str, &'a str, &'a str);
 
 /// The comparisons the results report: the default coord model against zero-fill (the matched
 /// linear reconstruction), against bicubic, and against the default conv model; and the same with
-/// data consistency.
-pub const COMPARISONS: [(Key, Key); 5] = [
+/// data consistency; and the zero-fill skip's ablation (the same model predicting a residual over
+/// bilinear interpolation) against it.
+pub const COMPARISONS: [(Key, Key); 7] = [
     (("coord", "10", "1-2"), ("zerofill", "", "")),
     (("coord", "10", "1-2"), ("conv", "0", "2")),
     (("coord", "10", "1-2"), ("bicubic", "", "")),
     (("coord+dc", "10", "1-2"), ("zerofill", "", "")),
     (("conv", "0", "2"), ("zerofill", "", "")),
+    (("coord-bilinear", "10", "1-2"), ("coord", "10", "1-2")),
+    (("coord-bilinear", "10", "1-2"), ("conv", "0", "2")),
 ];
 
 /// Which score a comparison is on.

@@ -35,24 +35,6 @@ fn chart(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
     }
 }
 
-/// `v` to `decimals` places as a reader rounds: the nearest, and an exact half away from zero.
-/// results.csv holds values already rounded (PSNR to 3 places), so a 2-place PSNR can land on an
-/// exact tie (39.625), which Rust's `{:.2}` rounds to even (39.62) where a reader (and the browser
-/// test, with JavaScript's `toFixed`) says 39.63. Anything but an exact tie is Rust's rounding of
-/// the exact binary value, as `toFixed` rounds it (0.5245 is a little below its half: 0.524).
-fn fixed(v: f64, decimals: usize) -> String {
-    // "inf" (a PSNR of identical images) and "NaN" have no digits to look at.
-    if !v.is_finite() {
-        return format!("{v}");
-    }
-    // An exact tie has a finite expansion: "5" then zeros, well within 25 more digits.
-    let digits = format!("{:.*}", decimals + 25, v);
-    let tail = &digits[digits.len() - 25..];
-    let tie = tail.starts_with('5') && tail[1..].bytes().all(|b| b == b'0');
-    let v = if tie && v > 0.0 { v.next_up() } else if tie { v.next_down() } else { v };
-    format!("{:.*}", decimals, v)
-}
-
 fn tables(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
     let rs: Vec<Row> = rows.iter().filter(|r| r.dataset == dataset).cloned().collect();
     let mut scales: Vec<f64> = rs.iter().map(|r| r.query_scale).collect();
@@ -63,7 +45,8 @@ fn tables(rows: &[Row], dataset: &str) -> impl IntoView + use<> {
         ROW_ORDER.iter().copied().filter(|(_, m, l, ts)| rs.iter().any(|r| r.method == *m && r.lambda == *l && r.train_scales == *ts)).collect();
     let cell = move |m: &str, l: &str, ts: &str, s: f64, ssim: bool| {
         rs.iter().find(|r| r.method == m && r.lambda == l && r.train_scales == ts && r.query_scale == s).map_or("–".to_string(), |r| {
-            if ssim { fixed(r.ssim, 4) } else { format!("{} / {}", fixed(r.vif, 3), fixed(r.psnr, 2)) }
+            // results.csv holds the unrounded scores: this is results.md's rounding of the same numbers.
+            if ssim { format!("{:.4}", r.ssim) } else { format!("{:.3} / {:.2}", r.vif, r.psnr) }
         })
     };
     let cell2 = cell.clone();
