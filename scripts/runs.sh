@@ -2,18 +2,19 @@
 # What scripts/train-all.sh and scripts/results.sh both need to know about training runs (sourced).
 #
 # A run's cycle 1 lives in RUNS_DIR/NAME and its warm-restarted cycle N in RUNS_DIR-cN/NAME,
-# outside the work tree; its best weights are committed (the viewer's two, the ablations' in
-# results/weights/), each with a JSON sidecar that records the validation VIF they reached. The
-# committed weights are all that survives a new machine.
+# outside the work tree; its best weights are committed (the viewer's two: coord λ=10 over the
+# bilinear skip and conv λ=0; the ablations' in results/weights/), each with a JSON sidecar that
+# records the validation VIF they reached. The committed weights are all that survives a new
+# machine.
 
 # Run name → committed weights.
 declare -A committed=(
-  [coord-l10]=static/weights/coord.csrw
+  [coord-l10]=results/weights/coord-l10.csrw
   [conv-l0]=static/weights/conv.csrw
   [coord-l0]=results/weights/coord-l0.csrw
   [coord-l10-x2]=results/weights/coord-l10-x2.csrw
   [conv-l10]=results/weights/conv-l10.csrw
-  [coord-l10-bilinear]=results/weights/coord-l10-bilinear.csrw
+  [coord-l10-bilinear]=static/weights/coord.csrw
 )
 
 # cycle_dir RUNS_DIR N NAME: the folder of cycle N of run NAME.

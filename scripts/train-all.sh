@@ -19,12 +19,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-../runs/zerofill-v1}"
 declare -A args=(
-  # The comparison that matters first (coord λ=10 1–2× against conv λ=0 and zero-fill), then the ablations.
-  [coord-l10]="--decoder coord --lambda 10 --scales 1,2"
-  [conv-l0]="--decoder conv --lambda 0"
-  [coord-l0]="--decoder coord --lambda 0 --scales 1,2"
-  [coord-l10-x2]="--decoder coord --lambda 10 --scales 2,2"
-  [conv-l10]="--decoder conv --lambda 10"
+  # The comparison that matters first (coord λ=10 1–2× against conv λ=0 and zero-fill), then the
+  # ablations. Each names its skip: coord's default is bilinear (validation chose it over the
+  # zero-fill skip the other runs use; engine/src/skip.rs).
+  [coord-l10]="--decoder coord --lambda 10 --scales 1,2 --skip zerofill"
+  [conv-l0]="--decoder conv --lambda 0 --skip zerofill"
+  [coord-l0]="--decoder coord --lambda 0 --scales 1,2 --skip zerofill"
+  [coord-l10-x2]="--decoder coord --lambda 10 --scales 2,2 --skip zerofill"
+  [conv-l10]="--decoder conv --lambda 10 --skip zerofill"
   [coord-l10-bilinear]="--decoder coord --lambda 10 --scales 1,2 --skip bilinear"
 )
 source scripts/runs.sh

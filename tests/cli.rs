@@ -177,9 +177,20 @@ fn train_eval_export_upscale_on_real_data() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let csv = std::fs::read_to_string(res.join("results.csv")).unwrap();
     assert!(csv.starts_with("method,lambda,train_scales,query_scale,vif,psnr,ssim,n_slices,dataset"));
-    // bicubic, zerofill, coord at 2 and 3; conv only at 2.
-    assert_eq!(csv.lines().filter(|l| l.starts_with("coord,10,1-2,")).count(), 2);
+    // bicubic, zerofill, coord (over bilinear, its default skip) at 2 and 3; conv only at 2.
+    assert_eq!(csv.lines().filter(|l| l.starts_with("coord-bilinear,10,1-2,")).count(), 2);
     assert_eq!(csv.lines().filter(|l| l.starts_with("conv,")).count(), 1);
+    // The sidecar's test metrics are this model's rows, by row name (not those of a zero-fill-skip
+    // coord model with the same λ and scales).
+    let mut rows = csv.clone();
+    rows.push_str("coord,10,1-2,2,0.5,30,0.9,1,x\n");
+    std::fs::write(res.join("with-twin.csv"), rows).unwrap();
+    let out = coordsr(&["export", web.to_str().unwrap(), "-o", d.join("again.csrw").to_str().unwrap(), "--results", res.join("with-twin.csv").to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sidecar: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("again.json")).unwrap()).unwrap();
+    let metrics = sidecar["test_metrics"].as_array().unwrap();
+    assert_eq!(metrics.len(), 2, "{metrics:?}");
+    assert!(metrics.iter().all(|m| m["method"] == "coord-bilinear"), "{metrics:?}");
     for f in ["results.md", "vif_vs_scale.png", "figure.png"] {
         assert!(res.join(f).exists(), "{f} missing");
     }

@@ -23,18 +23,18 @@ pub type Rgb = [u8; 3];
 pub const PALETTE: [Rgb; 14] = [
     [127, 127, 127], // bicubic
     [140, 86, 75],   // zerofill
-    [31, 119, 180],  // coord λ=10 1-2×
+    [31, 119, 180],  // coord-bilinear λ=10 1-2× (the default coord model)
     [255, 127, 14],  // conv λ=0 2×
+    [188, 189, 34],  // coord λ=10 1-2× (its zero-fill-skip twin)
     [44, 160, 44],   // coord λ=0 1-2×
     [148, 103, 189], // coord λ=10 2×
     [227, 119, 194], // conv λ=10 2×
-    [188, 189, 34],  // coord-bilinear λ=10 1-2× (the bilinear-skip ablation)
-    [23, 190, 207],  // coord+dc λ=10 1-2×
+    [23, 190, 207],  // coord-bilinear+dc λ=10 1-2×
     [214, 39, 40],   // conv+dc λ=0 2×
+    [219, 219, 141], // coord+dc λ=10 1-2× (its model's olive, light)
     [152, 223, 138], // coord+dc λ=0 1-2× (its model's green, light)
     [197, 176, 213], // coord+dc λ=10 2× (its model's purple, light)
     [247, 182, 210], // conv+dc λ=10 2× (its model's pink, light)
-    [219, 219, 141], // coord-bilinear+dc λ=10 1-2× (its model's olive, light)
 ];
 /// Methods outside [`ROW_ORDER`].
 pub const OTHER: Rgb = [90, 90, 90];

@@ -248,29 +248,35 @@ pub fn read_per_slice_csv(text: &str, rows: &mut [Row]) -> Result<(), String> {
 /// Pixel size of the VIF-against-scale chart, in the report's PNG and the site's SVG alike.
 pub const VIF_CHART_SIZE: (u32, u32) = (800, 500);
 
+/// The default coord model's row (method, λ, train scales): the configuration the viewer ships,
+/// λ = 10 over 1–2× with the skip validation chose (bilinear: [`crate::skip`]). Its zero-fill-skip
+/// twin is the row "coord" 10 1-2 in the ablations.
+pub const DEFAULT_COORD: (&str, &str, &str) = ("coord-bilinear", "10", "1-2");
+
 /// The poster's row order: defaults first, then the ablations (group, method, λ, train scales).
+/// Rows without "-bilinear" are models over the zero-fill skip.
 pub const ROW_ORDER: [(&str, &str, &str, &str); 14] = [
     ("default", "bicubic", "", ""),
     ("default", "zerofill", "", ""),
-    ("default", "coord", "10", "1-2"),
+    ("default", DEFAULT_COORD.0, DEFAULT_COORD.1, DEFAULT_COORD.2),
     ("default", "conv", "0", "2"),
+    ("ablation", "coord", "10", "1-2"),
     ("ablation", "coord", "0", "1-2"),
     ("ablation", "coord", "10", "2"),
     ("ablation", "conv", "10", "2"),
-    ("ablation", "coord-bilinear", "10", "1-2"),
-    ("data consistency", "coord+dc", "10", "1-2"),
+    ("data consistency", "coord-bilinear+dc", "10", "1-2"),
     ("data consistency", "conv+dc", "0", "2"),
+    ("data consistency", "coord+dc", "10", "1-2"),
     ("data consistency", "coord+dc", "0", "1-2"),
     ("data consistency", "coord+dc", "10", "2"),
     ("data consistency", "conv+dc", "10", "2"),
-    ("data consistency", "coord-bilinear+dc", "10", "1-2"),
 ];
 
 /// The poster's own VIF / PSNR at 1.5×, 2×, 3× (sagittal knee, its data and degradation), for
 /// reference beside ours: same rows as [`ROW_ORDER`]; zero-fill is not in the poster.
 pub const POSTER: [(&str, &str, &str, &str); 6] = [
     ("bicubic", "", "", ".87 / 34.2 · .79 / 31.4 · .64 / 27.6"),
-    ("coord", "10", "1-2", ".92 / 33.8 · .87 / 31.0 · .76 / 26.9"),
+    (DEFAULT_COORD.0, "10", "1-2", ".92 / 33.8 · .87 / 31.0 · .76 / 26.9"),
     ("conv", "0", "2", "– · .82 / 32.3 · –"),
     ("coord", "0", "1-2", ".95 / 33.0 · .88 / 30.2 · .74 / 26.3"),
     ("coord", "10", "2", ".95 / 33.2 · .89 / 30.6 · .77 / 26.2"),
@@ -358,8 +364,9 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
         let (a, b) = c.min_max();
         (a, b)
     };
-    let find = |method: &str, lambda: f64, ts: &str| {
-        models.iter().find(|t| t.method().key() == method && t.lambda() == lambda && t.train_scales() == ts)
+    // By row name: the default coord model and its zero-fill-skip twin share method, λ and scales.
+    let find = |name: &str, lambda: f64, ts: &str| {
+        models.iter().find(|t| Reconstruction::Model(t).name() == name && t.lambda() == lambda && t.train_scales() == ts)
     };
     let mut panels = vec![Panel { title: "A input (2× low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
     panels.push(Panel { title: "B bicubic 2×".into(), image: crop(&Reconstruction::Classical(Method::Bicubic).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
@@ -371,8 +378,8 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
     };
     add("C conv 2×", find("conv", 0.0, "2"), 1);
     add("D coord 2× λ=0", find("coord", 0.0, "1-2"), 1);
-    add("E coord 2× λ=10", find("coord", 10.0, "1-2"), 1);
-    add("F coord 4× λ=10", find("coord", 10.0, "1-2"), 2);
+    add("E coord 2× λ=10", find(DEFAULT_COORD.0, 10.0, "1-2"), 1);
+    add("F coord 4× λ=10", find(DEFAULT_COORD.0, 10.0, "1-2"), 2);
     panels.push(Panel { title: "zero-fill 2×".into(), image: crop(&Reconstruction::Classical(Method::Zerofill).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
     panels.push(Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
     chart::figure_png(&panels, 4, 256)

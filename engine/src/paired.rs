@@ -10,7 +10,7 @@
 //! how stable the margin is over this scan's anatomy, not over subjects.
 
 use crate::data::Rng;
-use crate::eval::Row;
+use crate::eval::{Row, DEFAULT_COORD};
 use crate::methods::fmt_num;
 use crate::study::stats::{self, Wilcoxon};
 use std::fmt::Write as _;
@@ -18,18 +18,18 @@ use std::fmt::Write as _;
 /// A method as rows name it: (method, λ, training scales), e.g. ("coord", "10", "1-2").
 pub type Key<'a> = (&'a str, &'a str, &'a str);
 
-/// The comparisons the results report: the default coord model against zero-fill (the matched
-/// linear reconstruction), against bicubic, and against the default conv model; and the same with
-/// data consistency; and the zero-fill skip's ablation (the same model predicting a residual over
-/// bilinear interpolation) against it.
+/// The comparisons the results report: the default coord model ([`DEFAULT_COORD`], the viewer's)
+/// against zero-fill (the matched linear reconstruction), against the default conv model and
+/// against bicubic; the same with data consistency; conv against zero-fill; and the skip's
+/// ablation: the default against its zero-fill-skip twin, and that twin against zero-fill.
 pub const COMPARISONS: [(Key, Key); 7] = [
-    (("coord", "10", "1-2"), ("zerofill", "", "")),
-    (("coord", "10", "1-2"), ("conv", "0", "2")),
-    (("coord", "10", "1-2"), ("bicubic", "", "")),
-    (("coord+dc", "10", "1-2"), ("zerofill", "", "")),
+    (DEFAULT_COORD, ("zerofill", "", "")),
+    (DEFAULT_COORD, ("conv", "0", "2")),
+    (DEFAULT_COORD, ("bicubic", "", "")),
+    (("coord-bilinear+dc", "10", "1-2"), ("zerofill", "", "")),
     (("conv", "0", "2"), ("zerofill", "", "")),
-    (("coord-bilinear", "10", "1-2"), ("coord", "10", "1-2")),
-    (("coord-bilinear", "10", "1-2"), ("conv", "0", "2")),
+    (DEFAULT_COORD, ("coord", "10", "1-2")),
+    (("coord", "10", "1-2"), ("zerofill", "", "")),
 ];
 
 /// Which score a comparison is on.

@@ -2,10 +2,14 @@
 //!
 //! Under k-space truncation the matched linear reconstruction is zero-fill, the band-limited
 //! (sinc) interpolant of the acquired samples: a model that predicts a residual over it starts at
-//! the scanner's own image and only has to learn the missing band. Over a bilinear skip it must
-//! first re-learn what zero-fill already knows (calibrated with a PyTorch LIIF of our sizes: +.011
-//! VIF at 1.5× for the zero-fill skip at equal steps; issue 14). Bilinear stays as an ablation and
-//! for the weights trained before (their files carry no `skip`, which reads as bilinear).
+//! the scanner's own image and only has to learn the missing band. Short runs favoured it
+//! (calibrated with a PyTorch LIIF of our sizes: +.011 VIF at 1.5× at 2000 steps; issue 14), but
+//! trained to convergence under one schedule the coordinate decoder over **bilinear** validated
+//! ahead at every cycle (0.6546 vs 0.6463, λ = 10, 1–2×; RESULTS.md). Why is not measured; a
+//! plausible reason: zero-fill's ringing is a non-local error the residual must cancel from a
+//! local receptive field, where bilinear's error stays next to the edge that causes it.
+//! So coord defaults to bilinear and conv (not ablated) to zero-fill ([`crate::model::ModelConfig`]);
+//! files without a `skip` field were trained over bilinear, which is what they read as.
 //!
 //! Zero-fill is evaluated here at **any** low-res coordinate, not only on an integer-scale grid:
 //! the inverse DFT of the centred band, with the Nyquist bin of an even length split between `±n/2`
@@ -22,9 +26,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Skip {
-    /// Bilinear over the four nearest samples (the LIIF ensemble's weights): local, but a
-    /// residual over it must re-learn the band zero-fill already has. What files without a
-    /// `skip` field were trained with.
+    /// Bilinear over the four nearest samples (the LIIF ensemble's weights): local; the
+    /// coordinate decoder's default (it validated ahead). What files without a `skip` field
+    /// were trained with.
     #[default]
     Bilinear,
     /// Zero-fill: the band-limited interpolant, exactly the scanner's own image at any scale.

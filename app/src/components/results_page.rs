@@ -105,7 +105,8 @@ pub fn ResultsPage() -> impl IntoView {
                <b>"tested on a fourth subject (StudyForrest)"</b> "; out of distribution: a sagittal knee (the poster's anatomy, never trained on) and a shoulder slice. "
                "Degradation: k-space truncation at each query scale, against the acquired-resolution reference. "
                "VIF (pixel-domain, multi-scale), PSNR and SSIM over the reference's range; conv is scored only at its 2×. "
-               "Both decoders predict a residual over zero-fill (the scanner's own band-limited interpolation, the bar to clear); "
+               "Each model predicts a residual over a skip: the default coord model (the viewer's) over bilinear interpolation, which validation chose, "
+               "every other model over zero-fill (the scanner's own band-limited interpolation, the bar to clear; “coord” λ=10 1-2 is the default's zero-fill-skip twin); "
                "the models, their training schedule and where each run stands are in RESULTS.md (trained on a 2-core CPU). "
                "The poster's numbers come from its own knee data and are shown for reference only. "
                "Read from " <a href=RESULTS_CSV>{RESULTS_CSV}</a> " at load time; the claims are discussed in RESULTS.md."</p>

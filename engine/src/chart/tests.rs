@@ -39,10 +39,10 @@ fn rows() -> Vec<Row> {
     for (i, s) in [1.5, 2.0, 3.0, 4.0].into_iter().enumerate() {
         rows.push(row("bicubic", "", "", s, 0.62 - 0.09 * i as f64));
         rows.push(row("zerofill", "", "", s, 0.66 - 0.1 * i as f64));
-        rows.push(row("coord", "10", "1-2", s, 0.67 - 0.1 * i as f64));
+        rows.push(row("coord-bilinear", "10", "1-2", s, 0.67 - 0.1 * i as f64));
     }
     rows.push(row("conv", "0", "2", 2.0, 0.56));
-    rows.push(row("coord", "10", "1-2", 2.0, 0.1)); // another dataset: not drawn
+    rows.push(row("coord-bilinear", "10", "1-2", 2.0, 0.1)); // another dataset: not drawn
     rows.last_mut().unwrap().dataset = "knee".into();
     rows
 }
@@ -55,7 +55,7 @@ fn hex(c: Rgb) -> String {
 fn vif_chart_is_one_definition_in_order_with_one_label_rule() {
     let c = vif_vs_scale(&rows(), "test-scan");
     let labels: Vec<&str> = c.series.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, ["bicubic", "zerofill", "coord λ=10 1-2×", "conv λ=0 2×"]);
+    assert_eq!(labels, ["bicubic", "zerofill", "coord-bilinear λ=10 1-2×", "conv λ=0 2×"]);
     assert_eq!(c.series[2].colour, PALETTE[2]);
     assert_eq!(c.series[2].points.len(), 4);
     assert_eq!(c.x_ticks.as_deref(), Some(&[1.5, 2.0, 3.0, 4.0][..]));
@@ -71,7 +71,7 @@ fn svg_has_real_symbols_ticks_and_the_palette() {
     let c = vif_vs_scale(&rows(), "test-scan");
     let doc = svg(&[c.clone()], (800, 500)).unwrap();
     assert!(doc.starts_with("<svg") && doc.contains("viewBox=\"0 0 800 500\""), "{}", &doc[..200]);
-    for text in ["coord λ=10 1-2×", "conv λ=0 2×", "zerofill", "bicubic", "1.5×", "2×", "4×", "query scale", "VIF against query scale (test-scan)"] {
+    for text in ["coord-bilinear λ=10 1-2×", "conv λ=0 2×", "zerofill", "bicubic", "1.5×", "2×", "4×", "query scale", "VIF against query scale (test-scan)"] {
         assert!(doc.contains(&format!("\n{text}\n")), "{text} missing");
     }
     // Round VIF ticks with two decimals.
