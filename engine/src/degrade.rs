@@ -4,6 +4,7 @@ use crate::geometry::Grid;
 use crate::image::Image;
 use crate::{interp, kspace};
 use serde::{Deserialize, Serialize};
+use std::cell::OnceCell;
 
 /// How the low-res image is produced from a reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -49,9 +50,16 @@ impl Degradation {
 
     /// The low-res image and the geometry every method must reconstruct on.
     pub fn apply(&self, hr: &Image) -> (Image, Grid) {
+        self.apply_cached(hr, &OnceCell::new())
+    }
+
+    /// [`Self::apply`] for a caller that degrades the same reference many times (training draws a
+    /// scale per patch): `spectrum` holds the reference's k-space once computed, so each further
+    /// degradation costs only the inverse transform of its smaller band.
+    pub fn apply_cached(&self, hr: &Image, spectrum: &OnceCell<kspace::Spectrum>) -> (Image, Grid) {
         let grid = self.grid(hr.width, hr.height);
         let lr = match self.kind {
-            DegradationKind::Kspace => kspace::resample(hr, grid.x.lr, grid.y.lr, true),
+            DegradationKind::Kspace => spectrum.get_or_init(|| kspace::Spectrum::of(hr)).resample(grid.x.lr, grid.y.lr, true),
             DegradationKind::Bicubic => interp::bicubic_downsample(hr, &grid),
         };
         (lr, grid)
@@ -83,5 +91,20 @@ mod tests {
         assert_eq!((lr.width, lr.height), (60, 20));
         let d = Degradation { kind: DegradationKind::Bicubic, scale_x: 3.0, scale_y: 1.0 };
         assert_eq!(d.apply(&hr).0.width, 20);
+    }
+
+    #[test]
+    fn a_kept_spectrum_degrades_as_the_image_does_at_every_scale() {
+        // One spectrum, many scales (odd and even sizes, anisotropic): each the same image as a
+        // fresh degradation, so resampling never changes what is kept.
+        let hr = Image::from_fn(71, 64, |x, y| 5.0 + ((x * 13 + y * 7) % 19) as f32 + (x as f32 * 0.3).sin());
+        let kept = OnceCell::new();
+        for (sx, sy) in [(1.5, 1.5), (2.0, 2.0), (1.37, 2.1), (3.0, 1.0), (1.5, 1.5)] {
+            let d = Degradation { kind: DegradationKind::Kspace, scale_x: sx, scale_y: sy };
+            let (a, _) = d.apply_cached(&hr, &kept);
+            let (b, _) = d.apply(&hr);
+            assert_eq!(a.data, b.data, "{sx}×{sy}");
+        }
+        assert!(kept.get().is_some());
     }
 }

@@ -24,14 +24,55 @@ use rustfft::FftPlanner;
 /// (a magnitude image, as simulated acquisitions produce), `false` its real part (zero-fill of a
 /// real image, which stays real by construction and may ring below zero at edges).
 pub fn resample(image: &Image, new_width: usize, new_height: usize, magnitude: bool) -> Image {
-    assert!(new_width > 0 && new_height > 0, "kspace::resample: empty target grid");
-    let rows: Vec<Complex32> = image.data.iter().map(|&v| Complex32::new(v, 0.0)).collect();
-    let rows = resample_rows(&rows, image.width, image.height, new_width);
-    let cols = transpose(&rows, new_width, image.height);
-    let cols = resample_rows(&cols, image.height, new_width, new_height);
-    let out = transpose(&cols, new_height, new_width);
-    let data = out.iter().map(|c| if magnitude { c.norm() } else { c.re }).collect();
-    Image::new(new_width, new_height, data)
+    if (new_width, new_height) == (image.width, image.height) && !magnitude {
+        return image.clone();
+    }
+    Spectrum::of(image).resample(new_width, new_height, magnitude)
+}
+
+/// An image's 2-D spectrum (the unnormalised DFT, in DFT order), kept so that one image can be
+/// resampled to many sizes while transformed once: training degrades each slice at a fresh random
+/// scale per patch, and the forward transform of the full-size slice is then paid once per slice
+/// instead of once per patch. 8 bytes per pixel.
+pub struct Spectrum {
+    width: usize,
+    height: usize,
+    /// Column-major (`x · height + y`): a band along x is then a choice of whole columns.
+    data: Vec<Complex32>,
+}
+
+impl Spectrum {
+    pub fn of(image: &Image) -> Self {
+        let (w, h) = (image.width, image.height);
+        let mut rows: Vec<Complex32> = image.data.iter().map(|&v| Complex32::new(v, 0.0)).collect();
+        transform(&mut rows, w, plans(w, w).0);
+        let mut cols = transpose(&rows, w, h);
+        transform(&mut cols, h, plans(h, h).0);
+        Self { width: w, height: h, data: cols }
+    }
+
+    /// The image whose spectrum is the central `new_width × new_height` band of this one (see the
+    /// module doc), real part or modulus.
+    pub fn resample(&self, new_width: usize, new_height: usize, magnitude: bool) -> Image {
+        assert!(new_width > 0 && new_height > 0, "kspace::resample: empty target grid");
+        let (w, h, nw, nh) = (self.width, self.height, new_width, new_height);
+        let (xs, ys) = (band(w, nw), band(h, nh));
+        // The forward transform is unnormalised and each inverse divides by its new length; the
+        // n/N scale per axis keeps the mean: 1/(w·h) in all.
+        let scale = 1.0 / (w as f32 * h as f32);
+        let mut cols = vec![Complex32::new(0.0, 0.0); nw * nh];
+        for &(dx, sx, wx) in &xs {
+            let (src, dst) = (&self.data[sx * h..(sx + 1) * h], &mut cols[dx * nh..(dx + 1) * nh]);
+            for &(dy, sy, wy) in &ys {
+                dst[dy] += src[sy] * (wx * wy * scale);
+            }
+        }
+        transform(&mut cols, nh, plans(nh, nh).1);
+        let mut rows = transpose(&cols, nh, nw);
+        transform(&mut rows, nw, plans(nw, nw).1);
+        let data = rows.iter().map(|c| if magnitude { c.norm() } else { c.re }).collect();
+        Image::new(nw, nh, data)
+    }
 }
 
 thread_local! {
@@ -47,50 +88,35 @@ fn plans(forward: usize, inverse: usize) -> (std::sync::Arc<dyn rustfft::Fft<f32
     PLANNER.with_borrow_mut(|p| (p.plan_fft_forward(forward), p.plan_fft_inverse(inverse)))
 }
 
-/// The central `new_len` band of each row's spectrum (see the module doc), back in image space.
-/// All rows go through each transform in one call (rustfft runs a buffer of several).
-fn resample_rows(data: &[Complex32], len: usize, count: usize, new_len: usize) -> Vec<Complex32> {
-    if len == new_len {
-        return data.to_vec();
-    }
-    let (fwd, inv) = plans(len, new_len);
-    // Forward is unnormalised, inverse divides by new_len; the n/N axis scale keeps the mean.
-    let scale = (new_len as f32 / len as f32) / new_len as f32;
-    let mut spec = data.to_vec();
-    let mut scratch = vec![Complex32::new(0.0, 0.0); fwd.get_inplace_scratch_len().max(inv.get_inplace_scratch_len())];
-    fwd.process_with_scratch(&mut spec, &mut scratch);
-    let mut out = vec![Complex32::new(0.0, 0.0); count * new_len];
-    for (src, dst) in spec.chunks_exact(len).zip(out.chunks_exact_mut(new_len)) {
-        map_band(src, dst);
-    }
-    inv.process_with_scratch(&mut out, &mut scratch);
-    out.iter_mut().for_each(|c| *c *= scale);
-    out
+/// Transform every `len`-long run of `data` in one call (rustfft runs a buffer of several).
+fn transform(data: &mut [Complex32], len: usize, fft: std::sync::Arc<dyn rustfft::Fft<f32>>) {
+    debug_assert_eq!(fft.len(), len);
+    let mut scratch = vec![Complex32::new(0.0, 0.0); fft.get_inplace_scratch_len()];
+    fft.process_with_scratch(data, &mut scratch);
 }
 
-/// Copy the shared band of `src` (DFT order) into `dst` (DFT order), folding or splitting the
-/// Nyquist bin of the smaller grid.
-fn map_band(src: &[Complex32], dst: &mut [Complex32]) {
-    let (sl, dl) = (src.len(), dst.len());
-    let small = sl.min(dl);
-    dst.fill(Complex32::new(0.0, 0.0));
+/// Where each bin of a length-`to` spectrum comes from in a length-`from` one (DFT order), as
+/// (to, from, weight) terms summed into `to`: the band `|f| < min/2` copied, and for an even
+/// smaller length `m` its Nyquist bin `±m/2` folded (truncation: both larger-grid bins add into
+/// it) or split (zero-fill: half of it to each). Equal lengths map every bin to itself.
+fn band(from: usize, to: usize) -> Vec<(usize, usize, f32)> {
+    let small = from.min(to);
     // |f| <= half is strictly inside the band: f = 0..=half at the start, f = −half..−1 at the end.
     let half = (small - 1) / 2;
-    dst[..=half].copy_from_slice(&src[..=half]);
-    dst[dl - half..].copy_from_slice(&src[sl - half..]);
+    let mut terms: Vec<(usize, usize, f32)> = (0..=half).map(|f| (f, f, 1.0)).collect();
+    terms.extend((1..=half).map(|f| (to - f, from - f, 1.0)));
     if small % 2 == 0 {
         let idx = |f: isize, l: usize| f.rem_euclid(l as isize) as usize;
         let nyq = (small / 2) as isize;
-        if dl < sl {
-            // Truncation: sampling folds +m/2 and −m/2 onto the new Nyquist bin.
-            dst[idx(nyq, dl)] = src[idx(nyq, sl)] + src[idx(-nyq, sl)];
+        if to < from {
+            terms.push((idx(nyq, to), idx(nyq, from), 1.0));
+            terms.push((idx(nyq, to), idx(-nyq, from), 1.0));
         } else {
-            // Zero-fill: split the old Nyquist value between +m/2 and −m/2.
-            let v = src[idx(nyq, sl)] * 0.5;
-            dst[idx(nyq, dl)] = v;
-            dst[idx(-nyq, dl)] = v;
+            terms.push((idx(nyq, to), idx(nyq, from), 0.5));
+            terms.push((idx(-nyq, to), idx(nyq, from), 0.5));
         }
     }
+    terms
 }
 
 fn transpose(data: &[Complex32], width: usize, height: usize) -> Vec<Complex32> {
@@ -107,10 +133,7 @@ fn transpose(data: &[Complex32], width: usize, height: usize) -> Vec<Complex32> 
 /// whether a stored grid is really an interpolated smaller acquisition.
 pub fn energy_outside(image: &Image, keep_w: usize, keep_h: usize) -> f64 {
     let (w, h) = (image.width, image.height);
-    let mut rows: Vec<Complex32> = image.data.iter().map(|&v| Complex32::new(v, 0.0)).collect();
-    plans(w, w).0.process(&mut rows);
-    let mut cols = transpose(&rows, w, h);
-    plans(h, h).0.process(&mut cols);
+    let cols = Spectrum::of(image).data;
     let inside = |k: usize, len: usize, keep: usize| {
         let s = if k <= len / 2 { k as isize } else { k as isize - len as isize };
         let half = keep as isize / 2;

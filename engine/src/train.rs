@@ -107,7 +107,10 @@ struct Batch {
     skip: Vec<f32>,
 }
 
-fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch {
+/// The training slices' spectra, computed on first use by the loader (the thread that degrades).
+type Spectra = Vec<std::cell::OnceCell<crate::kspace::Spectrum>>;
+
+fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: &mut Rng) -> Batch {
     let p = config.patch;
     let mut b = Batch { lr: vec![], target: vec![], coords: vec![], batch_index: vec![], cells: vec![], skip: vec![] };
     for item in 0..config.batch {
@@ -115,9 +118,10 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, rng: &mut Rng) -> Batch 
         let mut tries = 0;
         loop {
             tries += 1;
-            let hr = &data.train[rng.below(data.train.len())];
+            let k = rng.below(data.train.len());
+            let hr = &data.train[k];
             let deg = Degradation { kind: config.degradation, scale_x: scale, scale_y: scale };
-            let (lr, grid) = deg.apply(hr);
+            let (lr, grid) = deg.apply_cached(hr, &spectra[k]);
             if lr.width < p || lr.height < p {
                 continue;
             }
@@ -427,10 +431,11 @@ pub fn train(
         let (sender, batches) = std::sync::mpsc::sync_channel::<(Batch, Rng, f64)>(2);
         let mut rng = state.rng;
         scope.spawn(move || {
+            let spectra: Spectra = data.train.iter().map(|_| Default::default()).collect();
             // Ends when the loop below drops its receiver.
             loop {
                 let started = Instant::now();
-                let batch = sample_batch(config, data, &mut rng);
+                let batch = sample_batch(config, data, &spectra, &mut rng);
                 if sender.send((batch, rng, started.elapsed().as_secs_f64())).is_err() {
                     break;
                 }
@@ -657,7 +662,8 @@ mod tests {
             let mut c = tiny(conv);
             c.model.skip = Skip::Zerofill;
             (c.scale_min, c.scale_max) = (2.0, 2.0);
-            let b = sample_batch(&c, &data, &mut Rng(7));
+            let spectra: Spectra = data.train.iter().map(|_| Default::default()).collect();
+            let b = sample_batch(&c, &data, &spectra, &mut Rng(7));
             let (lr, grid) = Degradation { kind: c.degradation, scale_x: 2.0, scale_y: 2.0 }.apply(&hr);
             let unit = intensity_unit(&lr);
             let p = c.patch;

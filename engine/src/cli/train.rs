@@ -32,10 +32,11 @@ pub struct Args {
     denoiser: String,
     #[arg(long, default_value_t = 0.02)]
     sigma: f32,
-    /// What the decoder predicts a residual over: zerofill (the band-limited interpolant of the
-    /// input, the scanner's own image) or bilinear (the ablation; what older weights used).
-    #[arg(long, default_value = "zerofill")]
-    skip: coordsr::skip::Skip,
+    /// What the decoder predicts a residual over: bilinear (coord's default: it validated ahead)
+    /// or zerofill (the band-limited interpolant of the input, the scanner's own image; conv's
+    /// default). Default: the decoder's (engine/src/model/mod.rs).
+    #[arg(long)]
+    skip: Option<coordsr::skip::Skip>,
     /// Penalty of the denoising term: l2 (default; see engine/src/train.rs LdNorm) or l1.
     #[arg(long, default_value = "l2")]
     ld_norm: LdNorm,
@@ -96,7 +97,7 @@ impl Args {
         c.lambda = self.lambda.unwrap_or(c.lambda);
         c.denoiser = Denoiser::parse(&self.denoiser, self.sigma)?;
         c.ld_norm = self.ld_norm;
-        c.model.skip = self.skip;
+        c.model.skip = self.skip.unwrap_or(c.model.skip);
         if let Some(s) = &self.scales {
             if s.len() != 2 {
                 return Err(format!("--scales takes two values, MIN,MAX (e.g. 1,2); got {}", s.len()));
@@ -130,6 +131,7 @@ impl Args {
 
     pub fn run(self, backend: Backend) -> Result<(), String> {
         let c = self.config()?;
+        keep_freed_memory();
         let root = self.data.unwrap_or_else(default_data_root);
         eprintln!("{}", c.split.describe());
         let td = TrainData::load(&root, &c)?;
@@ -227,3 +229,27 @@ mod tests {
         assert!(scales(&["1,2,3"]).is_err());
     }
 }
+
+/// Keep freed memory in the process instead of handing it back to the system after every step.
+///
+/// Each training step allocates and frees the same large buffers (activations and gradients of
+/// 4–16 MiB; LibTorch's allocator and flex's alike call the C library's `malloc`). glibc's defaults
+/// give them back to the kernel (`munmap`, or trimming the heap above 128 KiB), so every step
+/// page-faults and zeroes them again: measured here, 7 % of a LibTorch step's profile was page
+/// faults, and with these two settings `coordsr --backend tch train` went from 0.118–0.119 to
+/// 0.093–0.096 s per step (BENCHMARKS.md). Allocations up to 32 MiB (the most `mallopt` accepts)
+/// come from the heap, and up to 256 MiB of free heap is kept. Setting only the trim threshold
+/// fixes the mmap threshold at its 128 KiB default and made steps twice as slow: both go together.
+/// Other C libraries (musl, macOS) are left as they are.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory() {
+    // SAFETY: mallopt only changes two allocator thresholds; it is called before any training
+    // thread exists, and glibc takes its own lock for it.
+    let ok = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20) == 1 && libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20) == 1 };
+    if !ok {
+        eprintln!("note: the C library refused the allocator settings (mallopt); training runs slower");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory() {}
