@@ -8,9 +8,12 @@ use coordsr::methods::{fmt_num, label};
 use coordsr::paired::{comparisons, differences, Difference, Score};
 use leptos::prelude::*;
 
-fn cell(d: &Difference) -> String {
+/// A cell's two parts: the mean, and its interval and p (set below the mean, smaller, so four
+/// scales fit a laptop's width; the cell's text, with the space the view puts between them, is
+/// still results.md's "mean [lo, hi] p P", which the site test compares).
+fn cell(d: &Difference) -> (String, String) {
     let p = d.wilcoxon.map_or("–".to_string(), |w| format!("{:.3}", w.p));
-    format!("{:+.4} [{:+.4}, {:+.4}] p {p}", d.mean, d.ci.0, d.ci.1)
+    (format!("{:+.4}", d.mean), format!("[{:+.4}, {:+.4}] p {p}", d.ci.0, d.ci.1))
 }
 
 /// One table for `dataset`: a row per comparison (the report's, then every other model against
@@ -20,12 +23,12 @@ pub fn PairedDifferences(rows: Vec<Row>, dataset: String) -> impl IntoView {
     let mut scales: Vec<f64> = rows.iter().filter(|r| r.dataset == dataset).map(|r| r.query_scale).collect();
     scales.sort_by(f64::total_cmp);
     scales.dedup();
-    let lines: Vec<(String, Vec<String>)> = comparisons(&rows)
+    let lines: Vec<(String, Vec<Option<(String, String)>>)> = comparisons(&rows)
         .into_iter()
         .filter_map(|(a, b)| {
             let diffs: Vec<Difference> =
                 differences(&rows, a, b, Score::Vif).into_iter().filter(|d| d.dataset == dataset).collect();
-            let cells = scales.iter().map(|s| diffs.iter().find(|d| d.scale == *s).map_or("–".to_string(), cell)).collect();
+            let cells = scales.iter().map(|s| diffs.iter().find(|d| d.scale == *s).map(cell)).collect();
             (!diffs.is_empty()).then(|| (format!("{} − {}", label(a.0, a.1, a.2), label(b.0, b.1, b.2)), cells))
         })
         .collect();
@@ -38,7 +41,10 @@ pub fn PairedDifferences(rows: Vec<Row>, dataset: String) -> impl IntoView {
                     let key = name.clone();
                     view! {
                         <tr data-comparison=key><td>{name}</td>
-                            {cells.into_iter().zip(&scales).map(|(c, s)| view! { <td data-scale=fmt_num(*s)>{c}</td> }).collect_view()}</tr>
+                            {cells.into_iter().zip(&scales).map(|(c, s)| match c {
+                                Some((mean, rest)) => view! { <td data-scale=fmt_num(*s)>{mean}<span class="ci">{format!(" {rest}")}</span></td> }.into_any(),
+                                None => view! { <td data-scale=fmt_num(*s)>"–"</td> }.into_any(),
+                            }).collect_view()}</tr>
                     }
                 }).collect_view()}
             </tbody>
