@@ -25,11 +25,11 @@ fn committed_coord_weights_reproduce_the_committed_2x_vif() {
     let model = Trained::load(&repo.join("static/weights/coord.csrw"), &device).unwrap();
     assert_eq!((model.method(), model.lambda(), model.train_scales().as_str()), (coordsr::methods::Method::Coord, 10.0, "1-2"));
     // Its row by name: the shipped model is the tables' default coord row (over its skip).
-    let name = Reconstruction::Model(&model).name();
-    assert_eq!((name, "10", "1-2"), coordsr::eval::DEFAULT_COORD);
+    let (name, lambda, ts) = Reconstruction::Model(&model).row_key();
+    assert_eq!((name, lambda.as_str(), ts.as_str()), coordsr::eval::DEFAULT_COORD);
     let row = rows
         .iter()
-        .find(|r| (r.method.as_str(), r.lambda.as_str(), r.train_scales.as_str(), r.query_scale) == (name, "10", "1-2", 2.0) && r.dataset == test_scan.as_str())
+        .find(|r| (r.method.as_str(), r.lambda.as_str(), r.train_scales.as_str(), r.query_scale) == (name, lambda.as_str(), ts.as_str(), 2.0) && r.dataset == test_scan.as_str())
         .expect("the default coord row at 2× on the test scan");
     let (n_slices, committed) = (row.n_slices, row.per_slice[0].vif);
 

@@ -107,12 +107,9 @@ pub fn evaluate(
                     per_slice.push(r);
                 }
                 let n = pairs.len() as f64;
-                let (lambda, train_scales) = match m.trained() {
-                    Some(t) => (fmt_num(t.lambda()), t.train_scales()),
-                    None => ("".into(), "".into()),
-                };
+                let (method, lambda, train_scales) = m.row_key();
                 rows.push(Row {
-                    method: m.name().into(),
+                    method: method.into(),
                     lambda,
                     train_scales,
                     query_scale: scale,
@@ -364,9 +361,11 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
         let (a, b) = c.min_max();
         (a, b)
     };
-    // By row name: the default coord model and its zero-fill-skip twin share method, λ and scales.
-    let find = |name: &str, lambda: f64, ts: &str| {
-        models.iter().find(|t| Reconstruction::Model(t).name() == name && t.lambda() == lambda && t.train_scales() == ts)
+    let find = |key: (&str, &str, &str)| {
+        models.iter().find(|t| {
+            let (name, lambda, ts) = Reconstruction::Model(t).row_key();
+            (name, lambda.as_str(), ts.as_str()) == key
+        })
     };
     let mut panels = vec![Panel { title: "A input (2× low-res)".into(), image: crop(&crate::interp::nearest(&lr, &grid), 1), window: (lo, hi) }];
     panels.push(Panel { title: "B bicubic 2×".into(), image: crop(&Reconstruction::Classical(Method::Bicubic).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
@@ -376,10 +375,10 @@ pub fn figure(hr: &Image, models: &[Trained], device: &Device) -> Result<Vec<u8>
             panels.push(Panel { title: title.into(), image: crop(&t.model.upscale(&lr, &g, device), k), window: (lo, hi) });
         }
     };
-    add("C conv 2×", find("conv", 0.0, "2"), 1);
-    add("D coord 2× λ=0", find("coord", 0.0, "1-2"), 1);
-    add("E coord 2× λ=10", find(DEFAULT_COORD.0, 10.0, "1-2"), 1);
-    add("F coord 4× λ=10", find(DEFAULT_COORD.0, 10.0, "1-2"), 2);
+    add("C conv 2×", find(("conv", "0", "2")), 1);
+    add("D coord 2× λ=0", find(("coord", "0", "1-2")), 1);
+    add("E coord 2× λ=10", find(DEFAULT_COORD), 1);
+    add("F coord 4× λ=10", find(DEFAULT_COORD), 2);
     panels.push(Panel { title: "zero-fill 2×".into(), image: crop(&Reconstruction::Classical(Method::Zerofill).reconstruct(&lr, &grid, device), 1), window: (lo, hi) });
     panels.push(Panel { title: "reference".into(), image: crop(hr, 1), window: (lo, hi) });
     chart::figure_png(&panels, 4, 256)

@@ -24,8 +24,9 @@ use rustfft::FftPlanner;
 /// (a magnitude image, as simulated acquisitions produce), `false` its real part (zero-fill of a
 /// real image, which stays real by construction and may ring below zero at edges).
 pub fn resample(image: &Image, new_width: usize, new_height: usize, magnitude: bool) -> Image {
-    if (new_width, new_height) == (image.width, image.height) && !magnitude {
-        return image.clone();
+    if (new_width, new_height) == (image.width, image.height) {
+        // Nothing to cut or pad: the image itself (its modulus for a magnitude image), exactly.
+        return if magnitude { Image::new(image.width, image.height, image.data.iter().map(|v| v.abs()).collect()) } else { image.clone() };
     }
     Spectrum::of(image).resample(new_width, new_height, magnitude)
 }

@@ -194,8 +194,8 @@ pub enum Reconstruction<'a> {
 
 impl Reconstruction<'_> {
     /// Its row name in results: the method's key, "-bilinear" appended for a model that predicts
-    /// a residual over bilinear interpolation (the ablation of the zero-fill skip), "+dc" for
-    /// [`Self::Consistent`].
+    /// a residual over bilinear interpolation (coord's default skip; models without the suffix
+    /// are over zero-fill), "+dc" for [`Self::Consistent`].
     pub fn name(&self) -> &'static str {
         use crate::skip::Skip::{Bilinear, Zerofill};
         match self {
@@ -211,6 +211,17 @@ impl Reconstruction<'_> {
                 (_, Zerofill) => "conv+dc",
                 (_, Bilinear) => "conv-bilinear+dc",
             },
+        }
+    }
+
+    /// Its row in results as (name, λ, training scales), spelled as `results.csv` spells them (λ
+    /// and scales empty for a classical method): the one rule `eval` writes rows by and `export`
+    /// and the figure find a model's rows by. The name is needed, not only the method: a coord
+    /// model over bilinear and its zero-fill-skip twin share method, λ and scales.
+    pub fn row_key(&self) -> (&'static str, String, String) {
+        match self.trained() {
+            Some(t) => (self.name(), fmt_num(t.lambda()), t.train_scales()),
+            None => (self.name(), String::new(), String::new()),
         }
     }
 

@@ -3,7 +3,7 @@
 //! re-encoding computes nothing an accelerator would speed up.
 
 use burn::tensor::Device;
-use coordsr::methods::{Reconstruction, Trained, fmt_num};
+use coordsr::methods::{Reconstruction, Trained};
 use coordsr::weights;
 use std::path::PathBuf;
 
@@ -29,12 +29,10 @@ impl Args {
             Some(csv) => {
                 let text = std::fs::read_to_string(csv).map_err(|e| format!("{}: {e}", csv.display()))?;
                 let rows = coordsr::eval::read_csv(&text).map_err(|e| format!("{}: {e}", csv.display()))?;
-                // By row name, not the method's key: a coord model over the bilinear skip and its
-                // zero-fill-skip twin share method, λ and scales.
-                let name = Reconstruction::Model(&t).name();
+                let (name, lambda, ts) = Reconstruction::Model(&t).row_key();
                 let mine: Vec<_> = rows
                     .into_iter()
-                    .filter(|r| r.method == name && r.lambda == fmt_num(t.lambda()) && r.train_scales == t.train_scales())
+                    .filter(|r| (r.method.as_str(), r.lambda.as_str(), r.train_scales.as_str()) == (name, lambda.as_str(), ts.as_str()))
                     .collect();
                 if mine.is_empty() {
                     return Err(format!("{}: no rows for {}", csv.display(), t.label()));
