@@ -31,6 +31,6 @@ fn wgpu_matches_flex() {
         let y = b.upscale(&lr, &grid, &gpu);
         let (lo, hi) = x.min_max();
         let err = x.data.iter().zip(&y.data).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max) / (hi - lo);
-        assert!(err < 1e-3, "{}: relative max error {err}", config.method());
+        assert!(err < 1e-3, "{}: relative max error {err}", coordsr::methods::Method::of(&config));
     }
 }

@@ -440,7 +440,7 @@ impl Decoder {
                     return Err(format!("{name}: a worker returned {} samples for {width}×{height}×{depth}", r.values.len()));
                 }
                 let slices = r.values.chunks_exact(width * height).map(|c| Image::new(width, height, c.to_vec())).collect();
-                Ok(Scan { name, volume: Rc::new(Volume { width, height, slices, spacing, affine }), notes, serial })
+                Ok(Scan { name, volume: Rc::new(Volume::new(slices, spacing, affine)), notes, serial })
             }
             other => Err(format!("a worker answered a read with {other:?}")),
         }

@@ -32,7 +32,12 @@ fn time(repeats: usize, mut f: impl FnMut()) -> f64 {
     t[t.len() / 2]
 }
 
-pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> String {
+/// The encoder and decoder rows: (low-res side, scale), the output `side · scale` square. The
+/// third is the viewer's large case: a 512² slice encoded, a 1024² view (1,048,576 queries).
+pub const SIZES: [(usize, usize); 3] = [(256, 2), (128, 4), (512, 2)];
+
+/// The report; `through_plane` adds [`through_plane_row`] (minutes on a CPU).
+pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize, through_plane: bool) -> String {
     let cfg = &t.header.config;
     let c = cfg.encoder.channels;
     let mut out = String::new();
@@ -40,11 +45,11 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
     let _ = writeln!(out, "- weights: {} ({})", t.source, t.label());
     let _ = writeln!(out, "- backend: {backend}; machine: {}", machine());
     let _ = writeln!(out, "- model: encoder {} ch × {} blocks; decoder {:?}", c, cfg.encoder.blocks, cfg.decoder);
-    let _ = writeln!(out, "- median of {repeats} runs after a warm-up; output 512×512 from a phantom\n");
+    let _ = writeln!(out, "- median of {repeats} runs after a warm-up; inputs are a phantom\n");
     let _ = writeln!(out, "| what | input | output | time (s) | throughput | MACs | GFLOP/s |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
-    for scale in [2usize, 4] {
-        let n = 512 / scale;
+    for (n, scale) in SIZES {
+        let side = n * scale;
         let lr = shepp_logan(n, n);
         // Encoding a coord model includes the latent-side half of the decoder's first layer.
         let prepare_macs = match &cfg.decoder {
@@ -72,7 +77,7 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
                 let mut row = |what: &str, per: u64, secs: f64| {
                     let _ = writeln!(
                         out,
-                        "| coord decoder {scale}×{what} | {n}² | 512² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
+                        "| coord decoder {scale}×{what} | {n}² | {side}² | {secs:.3} | {:.0} queries/s | {per} per query | {:.1} |",
                         q as f64 / secs,
                         2.0 * (per * q as u64) as f64 / secs / 1e9
                     );
@@ -110,8 +115,8 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
                 });
                 let _ = writeln!(
                     out,
-                    "| conv encoder+decoder 2× | {n}² | 512² | {secs:.3} | {:.0} pixels/s | {:.2e} | {:.1} |",
-                    (512 * 512) as f64 / secs,
+                    "| conv encoder+decoder 2× | {n}² | {side}² | {secs:.3} | {:.0} pixels/s | {:.2e} | {:.1} |",
+                    (side * side) as f64 / secs,
                     macs as f64,
                     2.0 * macs as f64 / secs / 1e9
                 );
@@ -119,5 +124,42 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize) -> Strin
             DecoderConfig::Conv => {}
         }
     }
+    if through_plane && t.model.is_coord() {
+        out += &through_plane_row(t, device);
+    }
     out
+}
+
+/// The through-plane benchmark: a 256×256×60 volume of 3 mm slices (1 mm pixels) taken to 1 mm
+/// slices (256×256×180), every coronal and sagittal plane encoded and decoded, one timed run after
+/// a warm-up of one plane (minutes on a CPU; repeats would add nothing but time). The encoder's
+/// share is measured separately on the same planes.
+pub fn through_plane_row(t: &Trained, device: &Device) -> String {
+    use crate::through_plane::{self, PlaneMethod};
+    use crate::volume::{Plane, Volume};
+    let (n, depth) = (256, 60);
+    let base = shepp_logan(n, n);
+    let slices = (0..depth).map(|k| base.map(|v| v * (0.7 + 0.3 * (k as f32 * 0.1).sin()))).collect();
+    let mut affine = [[0.0; 4]; 4];
+    (affine[0][0], affine[1][1], affine[2][2], affine[3][3]) = (1.0, 1.0, 3.0, 1.0);
+    let vol = Volume::new(slices, [1.0, 1.0, 3.0], affine);
+    let axis = through_plane::target_axis(&vol, Some(1.0)).expect("a valid phantom volume");
+    let method = PlaneMethod::Model(&t.model);
+    let _ = method.upsample(&vol.plane(Plane { fixed: 1, index: n / 2 }), &axis, device);
+    let start = Instant::now();
+    let out = through_plane::upscale(&vol, &axis, method, device, |_, _| {});
+    let total = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for fixed in [1, 0] {
+        for index in 0..n {
+            let _ = t.model.encode(&vol.plane(Plane { fixed, index }), device).unit;
+        }
+    }
+    let encode = start.elapsed().as_secs_f64();
+    let queries = 2 * n * n * out.depth();
+    format!(
+        "\n| through-plane | {n}×{n}×{depth}, 3 mm slices | {n}×{n}×{}, 1 mm | {total:.1} | encoder {encode:.1} s ({:.0} %), the rest decoding {queries} queries and combining | | |\n",
+        out.depth(),
+        100.0 * encode / total
+    )
 }

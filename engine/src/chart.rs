@@ -6,7 +6,7 @@
 //! them, byte for byte). One palette keyed by the method (its row of [`ROW_ORDER`]) and one label
 //! rule ([`crate::methods::label`]) serve both.
 
-use crate::eval::{Row, ROW_ORDER};
+use crate::table::{Row, ROW_ORDER};
 use crate::methods::{fmt_num, label};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;

@@ -5,10 +5,15 @@ use crate::geometry::Grid;
 use crate::image::Image;
 use crate::interp;
 use crate::model::{HostDecoder, QueryPlan, SrModel, CONV_SCALE};
-use crate::tiles::Rect;
+use crate::geometry::Rect;
 use crate::skip::{self, Skip};
 use burn::tensor::{Device, Tensor, TensorData};
 use std::sync::Arc;
+
+/// Latents beyond an encoded rectangle (a viewer block, [`crate::tiles`]) that its own queries read. A coordinate `c` in `[x0 − ½, x1 − ½)` reads
+/// latents `⌊c⌋` and `⌊c⌋ + 1` (the four-neighbour ensemble), so `x0 − 1 ..= x1`; conv's bicubic
+/// on the ×2 grid reads ×2 samples `⌊2c⌋ − 1 ..= ⌊2c⌋ + 2`, low-res `x0 − 1 ..= x1 + 1`. Two covers both.
+pub const MARGIN: usize = 2;
 
 /// Queries per device call: bounds memory to ~`chunk · 4 · hidden` floats per layer (≈ 8 MB at 128).
 pub const DEFAULT_CHUNK: usize = 16_384;
@@ -137,11 +142,11 @@ impl SrModel {
 
     /// Encode what the queries inside `rect` of a normalised slice read, so that they equal the
     /// whole slice's queries ([`crate::tiles`] says why this is exact): latents on `rect` plus
-    /// [`crate::tiles::MARGIN`], computed from that plus the model's [`SrModel::halo`] of input.
+    /// [`MARGIN`], computed from that plus the model's [`SrModel::halo`] of input.
     /// For the whole slice nothing is cropped: this is the one encoding path.
     pub fn encode_rect(&self, norm: &Arc<Image>, unit: f32, rect: Rect, device: &Device) -> Encoded {
         let (w, h) = (norm.width, norm.height);
-        let keep = rect.grow(crate::tiles::MARGIN, w, h);
+        let keep = rect.grow(MARGIN, w, h);
         let input_rect = keep.grow(self.halo(), w, h);
         let input_img = input_rect.crop(norm);
         let input = Tensor::<4>::from_data(TensorData::new(input_img.data.clone(), [1, 1, input_rect.height(), input_rect.width()]), device);

@@ -5,6 +5,7 @@
 
 pub mod image;
 pub mod volume;
+pub mod orientation;
 pub mod kspace;
 pub mod io;
 pub mod csv;
@@ -17,11 +18,14 @@ pub mod denoise;
 pub mod kernels;
 pub mod model;
 pub mod infer;
+pub mod through_plane;
+pub mod through_eval;
 pub mod weights;
 pub mod data;
 #[cfg(feature = "train")]
 pub mod train;
 pub mod methods;
+pub mod table;
 pub mod eval;
 pub mod paired;
 pub mod phantom;

@@ -72,7 +72,7 @@ impl Trained {
 /// What a weights file says about its model, read from the header alone.
 impl Header {
     pub fn method(&self) -> Method {
-        self.config.method()
+        Method::of(&self.config)
     }
 
     pub fn lambda(&self) -> f64 {
@@ -97,6 +97,12 @@ impl Header {
         label(self.method().key(), &fmt_num(self.lambda()), &self.train_scales())
     }
 
+    /// The slice profile of a model trained for the slice direction ("boxcar"), `None` for an
+    /// in-plane model.
+    pub fn through_plane(&self) -> Option<String> {
+        self.meta.get("through_plane").and_then(|v| v.as_str()).map(str::to_string)
+    }
+
     /// The facts a user needs to trust a model: what it is, what it was trained on, how it did
     /// on validation. E.g. "coord λ=10 1-2×, trained on split brain-by-subject-v1 (train:
     /// vs-seg-001-t1, brain-t1-uih), best validation VIF 0.629 at step 1400".
@@ -105,6 +111,9 @@ impl Header {
         let mut s = self.label();
         if self.config.skip == crate::skip::Skip::Zerofill {
             s += ", residual over zero-fill";
+        }
+        if let Some(profile) = self.through_plane() {
+            s += &format!(", through-plane ({profile} slices)");
         }
         if let Some(split) = m.get("split") {
             let list = |k: &str| {
@@ -154,6 +163,11 @@ pub enum Method {
 
 impl Method {
     pub const ALL: [Method; 5] = [Method::Coord, Method::Conv, Method::Bicubic, Method::Zerofill, Method::Nearest];
+
+    /// The method a model configuration implements (its decoder's).
+    pub fn of(config: &crate::model::ModelConfig) -> Method {
+        if config.is_coord() { Method::Coord } else { Method::Conv }
+    }
 
     /// The name in files, URLs and tables ("coord", "zerofill").
     pub fn key(self) -> &'static str {

@@ -10,7 +10,7 @@
 //! how stable the margin is over this scan's anatomy, not over subjects.
 
 use crate::data::Rng;
-use crate::eval::{Row, DEFAULT_COORD};
+use crate::table::{Row, DEFAULT_COORD};
 use crate::methods::fmt_num;
 use crate::study::stats::{self, Wilcoxon};
 use std::fmt::Write as _;

@@ -150,10 +150,7 @@ pub fn zerofill_at(slice: &Image, coords: &[[f32; 2]]) -> Vec<f32> {
 pub fn skip_at(kind: Skip, slice: &Image, coords: &[[f32; 2]]) -> Vec<f32> {
     match kind {
         Skip::Zerofill => zerofill_at(slice, coords),
-        Skip::Bilinear => {
-            let plan = crate::model::QueryPlan::build(coords, &vec![0; coords.len()], slice.width, slice.height, &[[0.0; 2]]);
-            plan.blend(&slice.data)
-        }
+        Skip::Bilinear => coords.iter().map(|&c| crate::geometry::blend(c, slice.width, slice.height, &slice.data)).collect(),
     }
 }
 

@@ -28,42 +28,8 @@ use serde::{Deserialize, Serialize};
 pub const BLOCK: usize = 128;
 pub const LARGE_BLOCK: usize = 256;
 
-/// Latents beyond a block that its own queries read. A coordinate `c` in `[x0 − ½, x1 − ½)` reads
-/// latents `⌊c⌋` and `⌊c⌋ + 1` (the four-neighbour ensemble), so `x0 − 1 ..= x1`; conv's bicubic
-/// on the ×2 grid reads ×2 samples `⌊2c⌋ − 1 ..= ⌊2c⌋ + 2`, low-res `x0 − 1 ..= x1 + 1`. Two covers both.
-pub const MARGIN: usize = 2;
-
-/// A half-open rectangle of low-res samples: `x0..x1 × y0..y1`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Rect {
-    pub x0: usize,
-    pub y0: usize,
-    pub x1: usize,
-    pub y1: usize,
-}
-
-impl Rect {
-    pub fn whole(width: usize, height: usize) -> Rect {
-        Rect { x0: 0, y0: 0, x1: width, y1: height }
-    }
-
-    pub fn width(&self) -> usize {
-        self.x1 - self.x0
-    }
-
-    pub fn height(&self) -> usize {
-        self.y1 - self.y0
-    }
-
-    /// Grown by `r` samples on every side, clipped to a `width × height` slice.
-    pub fn grow(&self, r: usize, width: usize, height: usize) -> Rect {
-        Rect { x0: self.x0.saturating_sub(r), y0: self.y0.saturating_sub(r), x1: (self.x1 + r).min(width), y1: (self.y1 + r).min(height) }
-    }
-
-    pub fn crop(&self, img: &Image) -> Image {
-        img.crop(self.x0, self.y0, self.width(), self.height())
-    }
-}
+pub use crate::geometry::Rect;
+pub use crate::infer::MARGIN;
 
 /// One block of a [`Tiling`], by column and row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -7,7 +7,7 @@
 
 use crate::csv;
 use crate::data::{self, Rng};
-use crate::degrade::Degradation;
+use crate::degrade::{Degradation, ThickSlice};
 use crate::denoise::Denoiser;
 use crate::image::Image;
 use crate::skip::{self, Skip};
@@ -120,8 +120,22 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: 
             tries += 1;
             let k = rng.below(data.train.len());
             let hr = &data.train[k];
-            let deg = Degradation { kind: config.degradation, scale_x: scale, scale_y: scale };
-            let (lr, grid) = deg.apply_cached(hr, &spectra[k]);
+            // Where each reference pixel sits in the low-res image, per axis, and the cell.
+            let (lr, maps, cell) = match config.through_plane {
+                None => {
+                    let deg = Degradation { kind: config.degradation, scale_x: scale, scale_y: scale };
+                    let (lr, grid) = deg.apply_cached(hr, &spectra[k]);
+                    (lr, [AxisMap::of(&grid.x), AxisMap::of(&grid.y)], grid.cell())
+                }
+                Some(profile) => {
+                    // Thick slices along y or x at random: a reformat's slice axis may run either way.
+                    let vertical = rng.uniform() < 0.5;
+                    let deg = ThickSlice { profile, thickness: scale, spacing: scale };
+                    let Ok((lr, axis)) = deg.apply_image(hr, vertical) else { continue };
+                    let (thick, fine) = (AxisMap::thick(&axis), AxisMap::IDENTITY);
+                    if vertical { (lr, [fine, thick], [1.0, axis.cell()]) } else { (lr, [thick, fine], [axis.cell(), 1.0]) }
+                }
+            };
             if lr.width < p || lr.height < p {
                 continue;
             }
@@ -133,11 +147,11 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: 
             if config.is_coord() {
                 // A dense window of reference pixels whose low-res coordinates lie inside the
                 // patch with a 2-sample margin, placed at random.
-                let first = |j: usize, ax: &crate::geometry::Axis| ((j as f64 + 2.0) * ax.scale()).ceil() as usize;
-                let last = |j: usize, ax: &crate::geometry::Axis| ((j + p) as f64 - 3.0) * ax.scale();
-                let (fx, fy) = (first(j0, &grid.x), first(i0, &grid.y));
-                let span_x = (last(j0, &grid.x).floor() as usize).saturating_sub(fx) + 1;
-                let span_y = (last(i0, &grid.y).floor() as usize).saturating_sub(fy) + 1;
+                let first = |j: usize, ax: &AxisMap| ax.fine_of(j as f64 + 2.0).ceil() as usize;
+                let last = |j: usize, ax: &AxisMap| ax.fine_of((j + p) as f64 - 3.0);
+                let (fx, fy) = (first(j0, &maps[0]), first(i0, &maps[1]));
+                let span_x = (last(j0, &maps[0]).floor() as usize).saturating_sub(fx) + 1;
+                let span_y = (last(i0, &maps[1]).floor() as usize).saturating_sub(fy) + 1;
                 let w = config.window;
                 if span_x < w || span_y < w {
                     continue;
@@ -145,7 +159,7 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: 
                 let (ax, ay) = (fx + rng.below(span_x - w + 1), fy + rng.below(span_y - w + 1));
                 for y in ay..ay + w {
                     for x in ax..ax + w {
-                        let (cx, cy) = (grid.x.lr_coord(x as f64), grid.y.lr_coord(y as f64));
+                        let (cx, cy) = (maps[0].lr_coord(x as f64), maps[1].lr_coord(y as f64));
                         coords.push([(cx - j0 as f64) as f32, (cy - i0 as f64) as f32]);
                         whole.push([cx as f32, cy as f32]);
                         target.push(hr.get(x, y) / unit);
@@ -164,7 +178,6 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: 
             if mean < 0.1 && tries < 20 {
                 continue;
             }
-            let cell = grid.cell();
             let n_coords = coords.len();
             b.batch_index.extend(std::iter::repeat_n(item, coords.len()));
             b.cells.extend(std::iter::repeat_n(cell, coords.len()));
@@ -195,6 +208,35 @@ fn sample_batch(config: &TrainConfig, data: &TrainData, spectra: &Spectra, rng: 
     b
 }
 
+/// One axis of a training pair: reference pixel `i` sits at low-res coordinate
+/// `(i − offset)/step` (the k-space grid: offset 0, step = scale; thick slices: the first slice's
+/// centre and the slice spacing, [`crate::geometry::SliceAxis`]).
+#[derive(Clone, Copy)]
+struct AxisMap {
+    offset: f64,
+    step: f64,
+}
+
+impl AxisMap {
+    const IDENTITY: AxisMap = AxisMap { offset: 0.0, step: 1.0 };
+
+    fn of(axis: &crate::geometry::Axis) -> AxisMap {
+        AxisMap { offset: 0.0, step: axis.scale() }
+    }
+
+    fn thick(axis: &crate::geometry::SliceAxis) -> AxisMap {
+        AxisMap { offset: axis.centre(0.0), step: axis.spacing }
+    }
+
+    fn lr_coord(&self, i: f64) -> f64 {
+        (i - self.offset) / self.step
+    }
+
+    fn fine_of(&self, lr: f64) -> f64 {
+        self.offset + lr * self.step
+    }
+}
+
 /// Denoised copies of the prediction, per patch (the stop-gradient target of `L_d`).
 fn denoised_target(pred: &[f32], patches: usize, side: usize, denoiser: &Denoiser) -> Vec<f32> {
     let mut out = Vec::with_capacity(pred.len());
@@ -207,12 +249,34 @@ fn denoised_target(pred: &[f32], patches: usize, side: usize, denoiser: &Denoise
 
 /// Mean VIF and PSNR of `model` on the validation slices at the validation scales.
 pub fn validate(model: &SrModel, config: &TrainConfig, data: &TrainData, device: &Device) -> (f64, f64) {
+    validate_with(config, data, |lr, grid| model.upscale(lr, grid, device), |plane, axis| {
+        crate::through_plane::PlaneMethod::Model(model).upsample(plane, axis, device)
+    })
+}
+
+/// A validation pair's reference, low-res input, and what reconstructs it: in-plane, the
+/// degradation's grid; through-plane, thick slices along y and the fine rows they cover.
+fn validate_with(
+    config: &TrainConfig,
+    data: &TrainData,
+    in_plane: impl Fn(&Image, &crate::geometry::Grid) -> Image,
+    through: impl Fn(&Image, &crate::geometry::SliceAxis) -> Image,
+) -> (f64, f64) {
     let (mut vif, mut psnr, mut n) = (0.0, 0.0, 0.0);
     for &s in &config.val_scales {
         for hr in &data.validation {
-            let deg = Degradation { kind: config.degradation, scale_x: s, scale_y: s };
-            let (lr, grid) = deg.apply(hr);
-            let out = model.upscale(&lr, &grid, device);
+            let (hr, out) = match config.through_plane {
+                None => {
+                    let (lr, grid) = Degradation { kind: config.degradation, scale_x: s, scale_y: s }.apply(hr);
+                    (hr.clone(), in_plane(&lr, &grid))
+                }
+                Some(profile) => {
+                    let deg = ThickSlice { profile, thickness: s, spacing: s };
+                    let Ok((lr, axis)) = deg.apply_image(hr, true) else { continue };
+                    (hr.crop(0, 0, hr.width, axis.fine()), through(&lr, &axis))
+                }
+            };
+            let hr = &hr;
             let (lo, hi) = hr.min_max();
             vif += metrics::vif(hr, &out);
             psnr += metrics::psnr(hr, &out, (hi - lo) as f64);
@@ -295,8 +359,8 @@ fn append_log(path: &Path, row: &LogRow) -> std::io::Result<()> {
 
 /// Metadata stored in exported weights: what the model is and how it was made.
 pub fn weights_meta(config: &TrainConfig, state: &TrainState, extra: serde_json::Value) -> serde_json::Value {
-    serde_json::json!({
-        "method": config.model.method().key(),
+    let mut meta = serde_json::json!({
+        "method": crate::methods::Method::of(&config.model).key(),
         "lambda": config.lambda,
         "train_scales": [config.scale_min, config.scale_max],
         "degradation": config.degradation,
@@ -307,7 +371,11 @@ pub fn weights_meta(config: &TrainConfig, state: &TrainState, extra: serde_json:
         "seed": config.seed,
         "commit": option_env!("COORDSR_COMMIT").map(str::to_string).or_else(git_commit),
         "extra": extra,
-    })
+    });
+    if let Some(profile) = config.through_plane {
+        meta["through_plane"] = serde_json::json!(profile);
+    }
+    meta
 }
 
 fn git_commit() -> Option<String> {
@@ -406,16 +474,24 @@ pub fn train(
     on_event(Event::Loaded { train_slices: data.train.len(), val_slices: data.validation.len() });
     if !run.baselines().exists() {
         // The bars a model must clear, on the same validation slices and scales.
-        let (mut bic, mut zf, mut n) = (0.0, 0.0, 0.0);
-        for &s in &config.val_scales {
-            for hr in &data.validation {
-                let (lr, grid) = Degradation { kind: config.degradation, scale_x: s, scale_y: s }.apply(hr);
-                bic += metrics::vif(hr, &crate::interp::bicubic(&lr, &grid));
-                zf += metrics::vif(hr, &crate::interp::zerofill(&lr, &grid));
-                n += 1.0;
-            }
-        }
-        let b = serde_json::json!({"val_vif_bicubic": bic / n, "val_vif_zerofill": zf / n, "val_scales": config.val_scales});
+        let dev = Device::flex();
+        let b = if config.through_plane.is_some() {
+            // Cubic along the slice axis is the bar (zero-fill has no meaning across thick slices).
+            let plane = |m: crate::through_plane::PlaneMethod| {
+                validate_with(config, data, |_, _| unreachable!("through-plane"), |lr, axis| m.upsample(lr, axis, &dev)).0
+            };
+            use crate::through_plane::PlaneMethod::{Cubic, Linear};
+            serde_json::json!({"val_vif_bicubic": plane(Cubic), "val_vif_linear": plane(Linear), "val_scales": config.val_scales})
+        } else {
+            let vif_of = |f: fn(&Image, &crate::geometry::Grid) -> Image| {
+                validate_with(config, data, |lr, grid| f(lr, grid), |_, _| unreachable!("in-plane")).0
+            };
+            serde_json::json!({
+                "val_vif_bicubic": vif_of(crate::interp::bicubic),
+                "val_vif_zerofill": vif_of(crate::interp::zerofill),
+                "val_scales": config.val_scales
+            })
+        };
         std::fs::write(run.baselines(), serde_json::to_vec_pretty(&b).unwrap()).map_err(|e| io_err(&run.baselines(), &e))?;
     }
 

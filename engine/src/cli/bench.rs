@@ -13,6 +13,9 @@ pub struct Args {
     output: Option<PathBuf>,
     #[arg(long, default_value_t = 3)]
     repeats: usize,
+    /// Add the through-plane row: a 256×256×60 volume of 3 mm slices to 1 mm (coord models).
+    #[arg(long)]
+    through_plane: bool,
 }
 
 impl Args {
@@ -25,7 +28,7 @@ impl Args {
             Backend::Tch => "LibTorch (CPU)",
             Backend::Wgpu => "wgpu",
         };
-        let report = coordsr::bench::run(&t, &dev, name, self.repeats);
+        let report = coordsr::bench::run(&t, &dev, name, self.repeats, self.through_plane);
         print!("{report}");
         if let Some(o) = self.output {
             std::fs::write(&o, report).map_err(|e| format!("{}: {e}", o.display()))?;

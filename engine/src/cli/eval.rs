@@ -6,6 +6,9 @@ use coordsr::data::{DataSplit, default_data_root};
 use coordsr::degrade::DegradationKind;
 use coordsr::eval::{self, EvalConfig};
 use coordsr::methods::Trained;
+use coordsr::degrade::ThickSlice;
+use coordsr::through_eval::{self, Case};
+use coordsr::through_plane::PlaneMethod;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -31,6 +34,27 @@ pub struct Args {
     dc: bool,
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Evaluate through-plane instead: thick slices simulated along each scan's slice axis,
+    /// reconstructed by linear and cubic interpolation and by each --weights model at (1, 1/s)
+    /// (through_plane.csv and through_plane.md in --out).
+    #[arg(long)]
+    through_plane: bool,
+    /// Through-plane cases in fine voxels: THICKNESS, or THICKNESS/SPACING for slices with a gap.
+    #[arg(long, value_delimiter = ',', default_value = "2,3,4,6,3/4")]
+    cases: Vec<String>,
+    /// Through-plane slice profile.
+    #[arg(long, default_value = "boxcar")]
+    profile: coordsr::degrade::SliceProfile,
+    /// Through-plane: planes of each orientation scored per case.
+    #[arg(long, default_value_t = 24)]
+    planes: usize,
+    /// Through-plane: the scans (default: the split's test scan and the knee).
+    #[arg(long, value_delimiter = ',')]
+    scans: Vec<String>,
+    /// Through-plane: also reformat this scan's own (real) thick slices to its in-plane spacing
+    /// with every method, a qualitative panel without truth (through_plane_real.png).
+    #[arg(long)]
+    real: Option<String>,
 }
 
 impl Args {
@@ -47,7 +71,73 @@ impl Args {
         }
     }
 
+    /// The through-plane cases of `--cases`.
+    fn cases(&self) -> Result<Vec<Case>, String> {
+        self.cases
+            .iter()
+            .map(|c| {
+                let num = |v: &str| v.trim().parse::<f64>().map_err(|_| format!("--cases: '{c}' is not THICKNESS or THICKNESS/SPACING"));
+                let (t, s) = match c.split_once('/') {
+                    Some((t, s)) => (num(t)?, num(s)?),
+                    None => (num(c)?, num(c)?),
+                };
+                Ok(Case { slice: ThickSlice { profile: self.profile, thickness: t, spacing: s } })
+            })
+            .collect()
+    }
+
+    fn run_through_plane(self, backend: Backend) -> Result<(), String> {
+        let dev = backend.device()?;
+        let cases = self.cases()?;
+        let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
+        let mut methods: Vec<(String, PlaneMethod)> = vec![("linear".into(), PlaneMethod::Linear), ("cubic".into(), PlaneMethod::Cubic)];
+        for (m, path) in models.iter().zip(&self.weights) {
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            methods.push((format!("coord {stem}"), PlaneMethod::Model(&m.model)));
+        }
+        let root = self.data.clone().unwrap_or_else(default_data_root);
+        let split = DataSplit::default();
+        let scans = if self.scans.is_empty() { vec![split.test[0].clone(), split.ood[0].clone()] } else { self.scans.clone() };
+        let mut rows = Vec::new();
+        std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+        for (i, scan) in scans.iter().enumerate() {
+            let fine = coordsr::io::read_volume(&root.join(scan)).map_err(|e| e.to_string())?;
+            // The figure: the first scan at the 4× case (else the first case).
+            if i == 0 {
+                let case = cases.iter().find(|c| c.slice.thickness == 4.0 && c.slice.spacing == 4.0).unwrap_or(&cases[0]);
+                let png = through_eval::figure(&fine, case, &methods, &dev)?;
+                let p = self.out.join("through_plane_figure.png");
+                std::fs::write(&p, png).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+            eprintln!("{scan}: {}×{}×{}, {:?} mm", fine.width, fine.height, fine.depth(), fine.spacing);
+            let pb = bar((cases.len() * methods.len()) as u64, "through-plane");
+            rows.extend(through_eval::evaluate(scan, &fine, &cases, &methods, self.planes, &dev, |r| {
+                pb.inc(1);
+                pb.println(format!("{} {} {}: volume PSNR {:.2} dB, plane VIF {:.4}, {:.0} s", r.dataset, r.case, r.method, r.volume_psnr, r.mean(|m| m.vif), r.seconds));
+            })?);
+            pb.finish_and_clear();
+        }
+        if let Some(scan) = &self.real {
+            let vol = coordsr::io::read_volume(&root.join(scan)).map_err(|e| e.to_string())?;
+            let axis = coordsr::through_plane::target_axis(&vol, None).map_err(|e| format!("{scan}: {e}"))?;
+            let title = format!("acquired {:.2} mm slices", vol.spacing[2]);
+            let png = through_eval::reformat_figure(&vol, &axis, &title, &methods, None, &dev)?;
+            let p = self.out.join("through_plane_real.png");
+            std::fs::write(&p, png).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        let md = through_eval::to_markdown(&rows, "cubic");
+        for (name, text) in [("through_plane.csv", through_eval::to_csv(&rows)), ("through_plane.md", md.clone())] {
+            let p = self.out.join(name);
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        print!("{md}");
+        Ok(())
+    }
+
     pub fn run(self, backend: Backend) -> Result<(), String> {
+        if self.through_plane {
+            return self.run_through_plane(backend);
+        }
         let dev = backend.device()?;
         let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
         let config = self.config();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args)]
 pub struct Rescale {
     pub input: PathBuf,
-    /// Scale, or SX,SY.
+    /// In-plane scale, or SX,SY.
     #[arg(long, value_delimiter = ',', num_args = 1..=2)]
     scale: Vec<f64>,
     #[arg(short, long)]
@@ -20,11 +20,21 @@ pub struct Rescale {
 impl Rescale {
     /// `--scale S` or `--scale SX,SY`, each within what the models and the degradation accept.
     pub fn scale(&self) -> Result<(f64, f64), String> {
+        if self.scale.is_empty() {
+            return Err("--scale is required (or --slice-thickness / --through-plane for the slice direction)".into());
+        }
         let (sx, sy) = (self.scale[0], *self.scale.get(1).unwrap_or(&self.scale[0]));
         if !(sx.is_finite() && sy.is_finite() && (1.0..=16.0).contains(&sx) && (1.0..=16.0).contains(&sy)) {
             return Err(format!("--scale must be between 1 and 16 per axis, got {sx},{sy}"));
         }
         Ok((sx, sy))
+    }
+}
+
+impl Rescale {
+    /// Whether `--scale` was given (it is refused with the slice-direction options).
+    pub fn has_scale(&self) -> bool {
+        !self.scale.is_empty()
     }
 }
 

@@ -82,6 +82,11 @@ pub struct Args {
     /// cycle may also fine-tune on other settings.
     #[arg(long)]
     init: Option<PathBuf>,
+    /// Train for the slice direction (through-plane): thick slices simulated with this profile
+    /// (boxcar or gaussian) along rows or columns of the training slices; the defaults become the
+    /// through-plane model's (scales 1.5–6, λ = 0, 4 blocks, hidden 64,64,64).
+    #[arg(long)]
+    through_plane: Option<coordsr::degrade::SliceProfile>,
     /// End this session at this step, keeping the --steps schedule (continue later with --resume).
     #[arg(long)]
     stop_at: Option<usize>,
@@ -90,9 +95,11 @@ pub struct Args {
 impl Args {
     /// The decoder's default configuration with every given option applied, validated.
     pub fn config(&self) -> Result<TrainConfig, String> {
-        let mut c = match self.decoder {
-            Decoder::Coord => TrainConfig::coord_default(),
-            Decoder::Conv => TrainConfig::conv_default(),
+        let mut c = match (self.decoder, self.through_plane) {
+            (Decoder::Coord, None) => TrainConfig::coord_default(),
+            (Decoder::Coord, Some(profile)) => TrainConfig { through_plane: Some(profile), ..TrainConfig::through_plane_default() },
+            (Decoder::Conv, None) => TrainConfig::conv_default(),
+            (Decoder::Conv, Some(_)) => return Err("--through-plane trains the coord decoder".into()),
         };
         c.lambda = self.lambda.unwrap_or(c.lambda);
         c.denoiser = Denoiser::parse(&self.denoiser, self.sigma)?;

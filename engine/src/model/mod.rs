@@ -49,11 +49,8 @@ impl ModelConfig {
         Self { encoder: EncoderConfig::default(), decoder: DecoderConfig::Conv, skip: Skip::Zerofill }
     }
 
-    pub fn method(&self) -> crate::methods::Method {
-        match self.decoder {
-            DecoderConfig::Coord(_) => crate::methods::Method::Coord,
-            DecoderConfig::Conv => crate::methods::Method::Conv,
-        }
+    pub fn is_coord(&self) -> bool {
+        matches!(self.decoder, DecoderConfig::Coord(_))
     }
 
     /// Initialise with the backend's generator seeded first, so the initial weights are the

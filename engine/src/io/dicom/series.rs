@@ -128,6 +128,8 @@ pub(super) fn assemble(
     let nominal_dz =
         frames.iter().find_map(|f| f.spacing_between).or_else(|| frames.iter().find_map(|f| f.slice_thickness));
 
+    let thickness = frames.iter().find_map(|f| f.slice_thickness);
+    let mut irregular_slices = None;
     // Sort along the slice normal (not by file name).
     let step: [f64; 3];
     let origin: [f64; 3];
@@ -148,9 +150,9 @@ pub(super) fn assemble(
             }
             let (gmin, gmax) = gaps.iter().fold((f64::INFINITY, 0f64), |(a, b), &g| (a.min(g), b.max(g)));
             if gmax - gmin > 0.1 * mean {
-                notes.push(format!(
-                    "slice gaps are not uniform ({gmin:.3} to {gmax:.3} mm); the volume assumes {mean:.3} mm"
-                ));
+                let why = format!("slice gaps are not uniform ({gmin:.3} to {gmax:.3} mm); the volume assumes {mean:.3} mm");
+                notes.push(why.clone());
+                irregular_slices = Some(why);
             }
             let p0 = frames[0].position.unwrap_or([0.0; 3]);
             let pn = frames[frames.len() - 1].position.unwrap_or([0.0; 3]);
@@ -196,6 +198,8 @@ pub(super) fn assemble(
         slices: frames.into_iter().map(|f| f.image).collect(),
         spacing: [sx, sy, if dz > 0.0 { dz } else { 1.0 }],
         affine,
+        thickness,
+        irregular_slices,
     };
 
     let mut acquisition_crop = None;

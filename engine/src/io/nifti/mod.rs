@@ -36,6 +36,12 @@ fn header_kind(bytes: &[u8]) -> Option<(u8, bool)> {
     }
 }
 
+/// A fixed-width header text up to its first NUL, lossily decoded.
+fn descrip(b: &[u8]) -> String {
+    let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+    String::from_utf8_lossy(&b[..end]).into_owned()
+}
+
 #[derive(Debug, Clone)]
 struct Header {
     version: u8,
@@ -50,6 +56,8 @@ struct Header {
     sform_code: i32,
     quatern: [f64; 6],
     srow: [[f64; 4]; 3],
+    /// The 80-byte description (NIfTI-1 only), up to its first NUL.
+    descrip: String,
 }
 
 struct Rd<'a> {
@@ -138,6 +146,7 @@ fn parse_header(h: &[u8]) -> Result<Header, String> {
             sform_code: r.i16(254) as i32,
             quatern,
             srow,
+            descrip: descrip(&r.b[148..228]),
         })
     } else {
         match &h[4..8] {
@@ -178,6 +187,7 @@ fn parse_header(h: &[u8]) -> Result<Header, String> {
             sform_code: r.i32(348),
             quatern,
             srow,
+            descrip: descrip(&r.b[240..320]),
         })
     }
 }
@@ -386,7 +396,10 @@ fn decode(name: &str, bytes: &[u8], h: Header) -> Result<Loaded, IoError> {
         slices.push(Image::new(nx, ny, px));
     }
     let (affine, spacing) = geometry(&h);
-    let mut loaded = Loaded::plain(Volume { width: nx, height: ny, slices, spacing, affine });
+    let mut volume = Volume::new(slices, spacing, affine);
+    // NIfTI has no slice-thickness field; a file coordsr wrote records it in its description.
+    volume.thickness = write::thickness_from_descrip(&h.descrip);
+    let mut loaded = Loaded::plain(volume);
     if matches!(kind, Kind::C64 | Kind::C128) {
         loaded.notes.push(format!(
             "{name}: complex data (datatype {}) read as its magnitude |z|; the phase is dropped",
@@ -419,7 +432,8 @@ mod tests {
             [0.0, 0.0, -sp[2], 30.0],
             [0.0, 0.0, 0.0, 1.0],
         ];
-        Volume { width: w, height: h, slices, spacing: sp, affine }
+        let _ = (w, h);
+        Volume::new(slices, sp, affine)
     }
 
     fn assert_same(a: &Volume, b: &Volume, tol_affine: f64) {

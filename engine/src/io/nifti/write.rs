@@ -34,8 +34,7 @@ pub fn encode_nifti(volume: &Volume, gzip: bool) -> Result<Vec<u8>, IoError> {
     put(&mut hdr, 112, &1f32.to_le_bytes()); // scl_slope
     put(&mut hdr, 116, &0f32.to_le_bytes()); // scl_inter
     hdr[123] = 2 | 8; // xyzt_units: mm, s
-    let descrip = b"coordsr";
-    put(&mut hdr, 148, descrip);
+    put(&mut hdr, 148, descrip_of(volume).as_bytes());
     put(&mut hdr, 252, &1i16.to_le_bytes()); // qform_code: scanner anatomical
     put(&mut hdr, 254, &1i16.to_le_bytes()); // sform_code
     let qvals = [quat[0], quat[1], quat[2], volume.affine[0][3], volume.affine[1][3], volume.affine[2][3]];
@@ -66,6 +65,21 @@ pub fn encode_nifti(volume: &Volume, gzip: bool) -> Result<Vec<u8>, IoError> {
     enc.write_all(&raw)
         .and_then(|_| enc.finish())
         .map_err(|e| IoError::new("NIfTI output", format!("gzip failed: {e}")))
+}
+
+/// The description coordsr writes: its name, and the slice thickness when it is known (NIfTI has
+/// no field for it, and a through-plane upscale of a series with gaps needs it back).
+fn descrip_of(volume: &Volume) -> String {
+    match volume.thickness {
+        Some(t) => format!("coordsr slice_thickness={t:.6}mm"),
+        None => "coordsr".into(),
+    }
+}
+
+/// The slice thickness recorded by [`descrip_of`], if this description is one of ours.
+pub(super) fn thickness_from_descrip(descrip: &str) -> Option<f64> {
+    let v = descrip.strip_prefix("coordsr slice_thickness=")?.strip_suffix("mm")?;
+    v.parse::<f64>().ok().filter(|t| t.is_finite() && *t > 0.0)
 }
 
 /// Write `volume` as float32 NIfTI-1: `.nii.gz` (by the name) is gzip-compressed, anything else plain.
