@@ -276,3 +276,118 @@ fn study_summarize_names_the_bad_file() {
     std::fs::write(&other, std::fs::read_to_string(&demo).unwrap().replace("demo-shoulder", "other")).unwrap();
     assert_clean_error(&coordsr(&["study", "summarize", a.to_str().unwrap(), "--study", other.to_str().unwrap()]), "alice.json");
 }
+
+/// A sagittal DICOM series in the patient's LPS frame, as scanners write one: `depth` files of
+/// `cols × rows`, rows toward posterior, columns toward inferior, slices 1 mm apart toward the
+/// left (ImagePositionPatient x grows), 0.9 mm pixels, SliceThickness 1.
+fn write_sagittal_series(dir: &Path, cols: u16, rows: u16, depth: usize) {
+    use dicom_core::{DataElement, PrimitiveValue, VR};
+    use dicom_dictionary_std::tags;
+    use dicom_object::{FileMetaTableBuilder, InMemDicomObject};
+    std::fs::create_dir_all(dir).unwrap();
+    let txt = |t, vr, s: &str| DataElement::new(t, vr, PrimitiveValue::from(s));
+    let us = |t, v: u16| DataElement::new(t, VR::US, PrimitiveValue::from(v));
+    for k in 0..depth {
+        let pixels: Vec<u16> = (0..cols as usize * rows as usize).map(|i| (i % cols as usize * 3 + i / cols as usize * 5 + k * 40) as u16).collect();
+        let obj = InMemDicomObject::from_element_iter([
+            txt(tags::SOP_CLASS_UID, VR::UI, "1.2.840.10008.5.1.4.1.1.4"),
+            txt(tags::SOP_INSTANCE_UID, VR::UI, &format!("1.2.3.4.5.6.{k}")),
+            txt(tags::SERIES_INSTANCE_UID, VR::UI, "1.2.3.4.5"),
+            txt(tags::MODALITY, VR::CS, "MR"),
+            us(tags::ROWS, rows),
+            us(tags::COLUMNS, cols),
+            us(tags::SAMPLES_PER_PIXEL, 1),
+            txt(tags::PHOTOMETRIC_INTERPRETATION, VR::CS, "MONOCHROME2"),
+            us(tags::BITS_ALLOCATED, 16),
+            us(tags::BITS_STORED, 16),
+            us(tags::HIGH_BIT, 15),
+            us(tags::PIXEL_REPRESENTATION, 0),
+            txt(tags::IMAGE_ORIENTATION_PATIENT, VR::DS, "0\\1\\0\\0\\0\\-1"),
+            txt(tags::PIXEL_SPACING, VR::DS, "0.9\\0.9"),
+            txt(tags::SLICE_THICKNESS, VR::DS, "1"),
+            txt(tags::IMAGE_POSITION_PATIENT, VR::DS, &format!("{}\\-100\\50", -20.0 + k as f64)),
+            DataElement::new(tags::PIXEL_DATA, VR::OW, PrimitiveValue::U16(pixels.into_iter().collect())),
+        ]);
+        let file = obj
+            .with_meta(FileMetaTableBuilder::new().transfer_syntax("1.2.840.10008.1.2.1").media_storage_sop_class_uid("1.2.840.10008.5.1.4.1.1.4"))
+            .unwrap();
+        file.write_to_file(dir.join(format!("{k:03}.dcm"))).unwrap();
+    }
+}
+
+fn world(v: &coordsr::volume::Volume, ijk: [f64; 3]) -> [f64; 3] {
+    v.world(ijk)
+}
+
+/// `degrade --slice-thickness` then `upscale --through-plane` at the original spacing: the thick
+/// slices sit at the centre of the tissue they averaged, and every output voxel lands on the
+/// source voxel of the same index, for RAS NIfTI (oblique, odd and even depths, a gap, a real
+/// factor) and an LPS DICOM series of a sagittal acquisition.
+#[test]
+fn through_plane_round_trips_keep_world_positions() {
+    use coordsr::image::Image;
+    use coordsr::volume::Volume;
+    let d = tmp("through");
+    let (c, s) = (0.4f64.cos(), 0.4f64.sin());
+    let oblique = [[-0.8 * c, 0.0, 1.0 * s, 31.0], [0.0, 0.8, 0.0, -17.0], [0.8 * s, 0.0, 1.0 * c, 42.0], [0.0, 0.0, 0.0, 1.0]];
+    let dicom = d.join("sagittal");
+    write_sagittal_series(&dicom, 24, 20, 29);
+    let mut sources: Vec<(PathBuf, &str, &str)> = Vec::new();
+    for (depth, thickness, spacing) in [(40usize, "4", "4"), (41, "3", "3"), (37, "2.5", "2.5"), (39, "2", "3")] {
+        let slices = (0..depth).map(|k| Image::from_fn(16, 13, |x, y| (x * 2 + y) as f32 + 5.0 * k as f32)).collect();
+        let p = d.join(format!("ras-{depth}.nii.gz"));
+        coordsr::io::write_nifti(&p, &Volume::new(slices, [0.8, 0.8, 1.0], oblique)).unwrap();
+        sources.push((p, thickness, spacing));
+    }
+    sources.push((dicom, "3", "3"));
+    for (src, thickness, spacing) in &sources {
+        let name = src.file_name().unwrap().to_string_lossy().to_string();
+        let fine = coordsr::io::read_volume(src).unwrap();
+        let thick_path = d.join(format!("{name}-thick.nii.gz"));
+        let out = coordsr(&["degrade", src.to_str().unwrap(), "--slice-thickness", thickness, "--slice-spacing", spacing, "-o", thick_path.to_str().unwrap()]);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let thick = coordsr::io::read_volume(&thick_path).unwrap();
+        let (t, sp): (f64, f64) = (thickness.parse().unwrap(), spacing.parse().unwrap());
+        assert!((thick.thickness.unwrap() - t).abs() < 1e-4, "{name}: thickness {:?}", thick.thickness);
+        for j in 0..thick.depth() {
+            let centre = (t - 1.0) / 2.0 + j as f64 * sp;
+            let (p, q) = (world(&thick, [3.0, 2.0, j as f64]), world(&fine, [3.0, 2.0, centre]));
+            assert!((0..3).all(|r| (p[r] - q[r]).abs() < 1e-3), "{name} thick slice {j}: {p:?} vs {q:?}");
+        }
+        let up = d.join(format!("{name}-up.nii.gz"));
+        let out = coordsr(&["upscale", thick_path.to_str().unwrap(), "--through-plane", "--method", "bicubic", "--slice-spacing", "1", "-o", up.to_str().unwrap()]);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        let up = coordsr::io::read_volume(&up).unwrap();
+        let expected = ((thick.depth() - 1) as f64 * sp + t).round() as usize;
+        assert_eq!((up.width, up.height, up.depth()), (fine.width, fine.height, expected), "{name}");
+        for k in [0, up.depth() / 2, up.depth() - 1] {
+            for ij in [[0.0, 0.0], [5.0, 7.0]] {
+                let (p, q) = (world(&up, [ij[0], ij[1], k as f64]), world(&fine, [ij[0], ij[1], k as f64]));
+                assert!((0..3).all(|r| (p[r] - q[r]).abs() < 1e-3), "{name} k {k}: {p:?} vs {q:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn through_plane_mistakes_are_named() {
+    use coordsr::image::Image;
+    use coordsr::volume::Volume;
+    let d = tmp("through-bad");
+    let one = d.join("one.nii");
+    coordsr::io::write_nifti(&one, &Volume::from_image(Image::from_fn(8, 8, |x, _| x as f32), [1.0, 1.0])).unwrap();
+    let o = d.join("o.nii");
+    let out = coordsr(&["upscale", one.to_str().unwrap(), "--through-plane", "--method", "bicubic", "-o", o.to_str().unwrap()]);
+    assert_clean_error(&out, "one.nii");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least two slices"));
+    let slices = (0..6).map(|_| Image::from_fn(8, 8, |x, _| x as f32)).collect();
+    let thick = d.join("thick.nii");
+    coordsr::io::write_nifti(&thick, &Volume::new(slices, [1.0, 1.0, 3.0], [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 1.0]])).unwrap();
+    let out = coordsr(&["upscale", thick.to_str().unwrap(), "--through-plane", "--method", "bicubic", "--slice-spacing", "4", "-o", o.to_str().unwrap()]);
+    assert_clean_error(&out, "thick.nii");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("larger than the input"));
+    let out = coordsr(&["degrade", thick.to_str().unwrap(), "--slice-thickness", "2", "-o", o.to_str().unwrap()]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("at least the scan's slice spacing"));
+    let out = coordsr(&["upscale", thick.to_str().unwrap(), "--through-plane", "--scale", "2", "-o", o.to_str().unwrap()]);
+    assert!(!out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

@@ -56,7 +56,7 @@ impl Args {
                 return Err("--scale (in-plane) and --slice-thickness (the slice direction) are separate degradations; give one".into());
             }
             let vol = read_for_processing(&self.scan.input, self.no_acquisition_crop)?;
-            let slice = self.thick_slice(t, &vol)?;
+            let slice = self.thick_slice(t, &vol).map_err(|e| format!("{}: {e}", self.scan.input.display()))?;
             let outv = coordsr::through_plane::thicken(&vol, &slice).map_err(|e| format!("{}: {e}", self.scan.input.display()))?;
             write_output(&self.scan.output, &outv)?;
             eprintln!(

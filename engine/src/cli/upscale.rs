@@ -88,10 +88,10 @@ impl Args {
             }
         };
         let vol = read_for_processing(&self.scan.input, self.no_acquisition_crop)?;
+        let axis = through_plane::target_axis(&vol, self.slice_spacing).map_err(|e| format!("{input}: {e}"))?;
         if vol.thickness.is_none() {
             eprintln!("{input}: no slice thickness in the file: taken to equal the slice spacing ({} mm, no gap)", vol.spacing[2]);
         }
-        let axis = through_plane::target_axis(&vol, self.slice_spacing).map_err(|e| format!("{input}: {e}"))?;
         let dev = backend.device()?;
         let trained = match method {
             Some(_) => None,
