@@ -67,6 +67,22 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize, through_
             enc_macs as f64,
             2.0 * enc_macs as f64 / secs / 1e9
         );
+        // The same encoding through burn's ops (the GPU tiers' path), in the same run: what the
+        // host kernel ([`crate::model::HostEncoder`]) gains on a CPU.
+        if let (Some(dec), true) = (&t.model.coord, crate::infer::is_cpu(device)) {
+            let unit = crate::infer::intensity_unit(&lr);
+            let input = burn::tensor::Tensor::<4>::from_data(burn::tensor::TensorData::new(crate::infer::normalise(&lr, unit).data, [1, 1, n, n]), device);
+            let secs = time(repeats, || {
+                let _ = dec.prepare(t.model.encoder.forward(input.clone())).into_data();
+            });
+            let _ = writeln!(
+                out,
+                "| encoder, burn ops | {n}² | latents | {secs:.3} | {:.1} slices/s | {:.2e} | {:.1} |",
+                1.0 / secs,
+                enc_macs as f64,
+                2.0 * enc_macs as f64 / secs / 1e9
+            );
+        }
         let grid = Grid::upscaled(n, n, scale as f64, scale as f64);
         match &cfg.decoder {
             DecoderConfig::Coord(d) => {

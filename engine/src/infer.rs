@@ -4,7 +4,7 @@
 use crate::geometry::Grid;
 use crate::image::Image;
 use crate::interp;
-use crate::model::{HostDecoder, QueryPlan, SrModel, CONV_SCALE};
+use crate::model::{HostDecoder, HostEncoder, QueryPlan, SrModel, CONV_SCALE};
 use crate::geometry::Rect;
 use crate::skip::{self, Skip};
 use burn::tensor::{Device, Tensor, TensorData};
@@ -149,25 +149,33 @@ impl SrModel {
         let keep = rect.grow(MARGIN, w, h);
         let input_rect = keep.grow(self.halo(), w, h);
         let input_img = input_rect.crop(norm);
-        let input = Tensor::<4>::from_data(TensorData::new(input_img.data.clone(), [1, 1, input_rect.height(), input_rect.width()]), device);
         // The kept rectangle inside the input rectangle.
         let (kx, ky) = (keep.x0 - input_rect.x0, keep.y0 - input_rect.y0);
         let (mut rows, mut conv_out) = (None, None);
         if let Some(dec) = &self.coord {
             let hidden = dec.hidden();
-            let r = dec
-                .prepare(self.encoder.forward(input))
-                .reshape([input_rect.height(), input_rect.width(), hidden])
-                .slice([ky..ky + keep.height(), kx..kx + keep.width(), 0..hidden])
-                .reshape([keep.height() * keep.width(), hidden]);
+            let (iw, ih) = (input_rect.width(), input_rect.height());
             rows = Some(if is_cpu(device) {
-                Rows::Host { rows: r.into_data().convert::<f32>().try_into_vec::<f32>().expect("f32 rows"), decoder: HostDecoder::new(dec) }
+                // The host kernel ([`HostEncoder`]): 3–5× burn's op-by-op convolutions on a CPU.
+                let all = HostEncoder::new(&self.encoder, dec).rows(&input_img.data, iw, ih);
+                let mut kept = Vec::with_capacity(keep.width() * keep.height() * hidden);
+                for y in ky..ky + keep.height() {
+                    kept.extend_from_slice(&all[(y * iw + kx) * hidden..(y * iw + kx + keep.width()) * hidden]);
+                }
+                Rows::Host { rows: kept, decoder: HostDecoder::new(dec) }
             } else {
-                Rows::Device(r)
+                let input = Tensor::<4>::from_data(TensorData::new(input_img.data.clone(), [1, 1, ih, iw]), device);
+                Rows::Device(
+                    dec.prepare(self.encoder.forward(input))
+                        .reshape([ih, iw, hidden])
+                        .slice([ky..ky + keep.height(), kx..kx + keep.width(), 0..hidden])
+                        .reshape([keep.height() * keep.width(), hidden]),
+                )
             });
         } else {
             let s = CONV_SCALE;
             let (iw, ih) = (input_rect.width(), input_rect.height());
+            let input = Tensor::<4>::from_data(TensorData::new(input_img.data.clone(), [1, 1, ih, iw]), device);
             // Bilinear reads the crop (clamped at its edges, as training did); the halo that this
             // touches is cropped away below, so blocks still equal the whole slice.
             let skip = match self.skip {

@@ -24,12 +24,15 @@ pub struct Trained {
 pub mod bundled {
     pub const COORD: &[u8] = include_bytes!("../../static/weights/coord.csrw");
     pub const CONV: &[u8] = include_bytes!("../../static/weights/conv.csrw");
+    /// The through-plane coord model (thick slices 1.5–6×, boxcar; `coordsr train --through-plane`).
+    pub const COORD_THROUGH: &[u8] = include_bytes!("../../static/weights/coord-through.csrw");
 
-    /// The bundled weights of a model kind ("coord" or "conv").
+    /// The bundled weights of a model kind ("coord", "conv", or "coord-through").
     pub fn bytes(method: &str) -> Option<&'static [u8]> {
         match method {
             "coord" => Some(COORD),
             "conv" => Some(CONV),
+            "coord-through" => Some(COORD_THROUGH),
             _ => None,
         }
     }

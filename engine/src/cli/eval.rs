@@ -92,8 +92,9 @@ impl Args {
         let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
         let mut methods: Vec<(String, PlaneMethod)> = vec![("linear".into(), PlaneMethod::Linear), ("cubic".into(), PlaneMethod::Cubic)];
         for (m, path) in models.iter().zip(&self.weights) {
+            let kind = if m.header.through_plane().is_some() { "through-plane" } else { "in-plane" };
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            methods.push((format!("coord {stem}"), PlaneMethod::Model(&m.model)));
+            methods.push((format!("coord {kind} ({stem})"), PlaneMethod::Model(&m.model)));
         }
         let root = self.data.clone().unwrap_or_else(default_data_root);
         let split = DataSplit::default();

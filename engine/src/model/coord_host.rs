@@ -74,24 +74,29 @@ impl HostDecoder {
     }
 
     /// Queries `q0 .. q0 + out.len()` of `plan`, with two scratch buffers.
+    ///
+    /// Only neighbours with a non-zero area weight are decoded: a query on a latent column or row
+    /// (every query of a through-plane reformat, whose in-plane axis is not resampled; every
+    /// other query at even integer scales) has two or one, and a zero weight would only multiply
+    /// a prediction by 0 (adding 0 leaves a float sum exactly as it was).
     fn block(&self, rows: &[f32], plan: &QueryPlan, q0: usize, out: &mut [f32], a: &mut Vec<f32>, b: &mut Vec<f32>) {
         let (n, nq, h1) = (plan.n, out.len(), self.first_width);
-        let r = 4 * nq;
+        let live: Vec<(usize, usize)> =
+            (0..4).flat_map(|k| (0..nq).map(move |qi| (k, qi))).filter(|&(k, qi)| plan.weights[k * n + q0 + qi] != 0.0).collect();
+        let r = live.len();
         // First layer: gathered latent rows (bias folded in) + rel/cell term, ReLU.
         a.clear();
         a.resize(r * h1, 0.0);
         let e = &self.extra;
-        for k in 0..4 {
-            for qi in 0..nq {
-                let p = k * n + q0 + qi;
-                let src = plan.index[p] as usize * h1;
-                let x = &plan.inputs[4 * p..4 * p + 4];
-                let dst = &mut a[(k * nq + qi) * h1..][..h1];
-                let row = &rows[src..src + h1];
-                for j in 0..h1 {
-                    let v = row[j] + x[0] * e[j] + x[1] * e[h1 + j] + x[2] * e[2 * h1 + j] + x[3] * e[3 * h1 + j];
-                    dst[j] = v.max(0.0);
-                }
+        for (i, &(k, qi)) in live.iter().enumerate() {
+            let p = k * n + q0 + qi;
+            let src = plan.index[p] as usize * h1;
+            let x = &plan.inputs[4 * p..4 * p + 4];
+            let dst = &mut a[i * h1..][..h1];
+            let row = &rows[src..src + h1];
+            for j in 0..h1 {
+                let v = row[j] + x[0] * e[j] + x[1] * e[h1 + j] + x[2] * e[2 * h1 + j] + x[3] * e[3 * h1 + j];
+                dst[j] = v.max(0.0);
             }
         }
         // Hidden layers: bias, then += h · W, then ReLU.
@@ -101,43 +106,43 @@ impl HostDecoder {
                 b.extend_from_slice(&l.bias);
             }
             assert!(a.len() == r * l.d_in && b.len() == r * l.d_out && l.weight.len() == l.d_in * l.d_out);
-            // SAFETY: the three buffers are row-major with the strides given, and their lengths
-            // were checked just above against (r × d_in), (r × d_out) and (d_in × d_out).
-            unsafe {
-                gemm::gemm(
-                    r,
-                    l.d_out,
-                    l.d_in,
-                    b.as_mut_ptr(),
-                    1,
-                    l.d_out as isize,
-                    true,
-                    a.as_ptr(),
-                    1,
-                    l.d_in as isize,
-                    l.weight.as_ptr(),
-                    1,
-                    l.d_out as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
+            if r > 0 {
+                // SAFETY: the three buffers are row-major with the strides given, and their
+                // lengths were checked just above against (r × d_in), (r × d_out) and (d_in × d_out).
+                unsafe {
+                    gemm::gemm(
+                        r,
+                        l.d_out,
+                        l.d_in,
+                        b.as_mut_ptr(),
+                        1,
+                        l.d_out as isize,
+                        true,
+                        a.as_ptr(),
+                        1,
+                        l.d_in as isize,
+                        l.weight.as_ptr(),
+                        1,
+                        l.d_out as isize,
+                        1.0,
+                        1.0,
+                        false,
+                        false,
+                        false,
+                        gemm::Parallelism::None,
+                    );
+                }
             }
             b.iter_mut().for_each(|v| *v = v.max(0.0));
             std::mem::swap(a, b);
         }
-        // Output layer and the area-weighted blend of the four neighbours.
+        // Output layer and the area-weighted blend of the four neighbours, in neighbour order.
         let width = self.out_weight.len();
         out.fill(0.0);
-        for k in 0..4 {
-            for qi in 0..nq {
-                let h = &a[(k * nq + qi) * width..][..width];
-                let pred = h.iter().zip(&self.out_weight).map(|(x, w)| x * w).sum::<f32>() + self.out_bias;
-                out[qi] += plan.weights[k * n + q0 + qi] * pred;
-            }
+        for (i, &(k, qi)) in live.iter().enumerate() {
+            let h = &a[i * width..][..width];
+            let pred = h.iter().zip(&self.out_weight).map(|(x, w)| x * w).sum::<f32>() + self.out_bias;
+            out[qi] += plan.weights[k * n + q0 + qi] * pred;
         }
     }
 }
@@ -163,7 +168,13 @@ mod tests {
         let n = 3 * BLOCK + 17;
         let coords: Vec<[f32; 2]> =
             (0..n).map(|k| [(k * 37 % 211) as f32 / 211.0 * (w as f32 + 1.0) - 1.0, (k * 53 % 193) as f32 / 193.0 * (h as f32 + 1.0) - 1.0]).collect();
-        for cell in [[1.0, 1.0], [0.5, 0.5], [0.3, 0.8]] {
+        // Queries on latent columns and rows too (zero weights skipped), as a reformat's are.
+        let mut coords = coords;
+        coords.extend((0..40).map(|k| [(k % w) as f32, (k * 7 % 50) as f32 / 50.0 * h as f32]));
+        coords.extend((0..40).map(|k| [(k * 11 % 50) as f32 / 50.0 * w as f32, (k % h) as f32]));
+        coords.push([3.0, 4.0]);
+        let n = coords.len();
+        for cell in [[1.0, 1.0], [0.5, 0.5], [0.3, 0.8], [1.0, 0.25]] {
             let plan = QueryPlan::build(&coords, &vec![0; n], w, h, &[dec.clip_cell(cell)]);
             let want: Vec<f32> = dec.query(rows.clone(), &plan).into_data().try_into_vec().unwrap();
             let got = kernel.decode(&host_rows, &plan);

@@ -76,6 +76,12 @@ impl EncoderConfig {
 }
 
 impl Encoder {
+    /// Its convolutions: head, the blocks' (conv1, conv2, residual scale), tail (for the host
+    /// kernel, [`super::encoder_host`]).
+    pub(crate) fn parts(&self) -> (&Conv2d, Vec<(&Conv2d, &Conv2d, f32)>, &Conv2d) {
+        (&self.head, self.body.iter().map(|b| (&b.conv1, &b.conv2, b.res_scale)).collect(), &self.tail)
+    }
+
     /// How far (in low-res samples) a latent reaches into its input: one per 3×3 convolution
     /// (head, two per block, tail). Latents further than this from a crop's edge do not see the
     /// crop, which is what makes encoding in blocks exact ([`crate::tiles`]).

@@ -7,11 +7,13 @@ pub mod conv;
 pub mod coord;
 pub mod coord_host;
 pub mod encoder;
+pub mod encoder_host;
 
 pub use conv::{ConvDecoder, CONV_SCALE};
 pub use coord::{CoordDecoder, CoordDecoderConfig, QueryPlan};
 pub use coord_host::HostDecoder;
 pub use encoder::{Encoder, EncoderConfig};
+pub use encoder_host::HostEncoder;
 
 use crate::skip::Skip;
 use burn::module::Module;
