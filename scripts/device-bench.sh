@@ -3,10 +3,11 @@
 #
 #   scripts/device-bench.sh prepare   here: a stripped release coordsr and the Vulkan loader
 #                                     packages into .device/ (ignored; carried with `carry`)
-#   scripts/device-bench.sh run       there (or here, on lavapipe, to test it): `coordsr bench`
-#                                     on wgpu for every shipped coord model, with the through-plane
-#                                     row, then on flex (the same binary on that machine's CPUs),
-#                                     reports into $OUT (default: ./device-out)
+#   scripts/device-bench.sh run       there: `coordsr bench` on wgpu for every shipped coord model,
+#                                     with the through-plane row, then on flex (the same binary on
+#                                     that machine's CPUs), reports into $OUT (default: ./device-out)
+#   scripts/device-bench.sh run --quick   here, on lavapipe (a CPU), to test the script: one
+#                                     repeat, no through-plane row (minutes on a software GPU)
 #
 # The device call, once prepared (the machine has no network; everything travels in the tree):
 #   run(command="scripts/device-bench.sh run", carry=[".device"], timeout_s=540)
@@ -31,6 +32,8 @@ prepare)
   du -sh "$dir"
   ;;
 run)
+  args=(--repeats 5 --through-plane)
+  [[ "${2:-}" == "--quick" ]] && args=(--repeats 1)
   out=${OUT:-device-out}
   mkdir -p "$out"
   [[ -x $dir/coordsr ]] || { echo "device-bench: run 'scripts/device-bench.sh prepare' first" >&2; exit 1; }
@@ -47,14 +50,14 @@ run)
     for w in "${models[@]}"; do
       name=$(basename "$w" .csrw)
       echo "== $backend $name"
-      timeout 240 "$dir/coordsr" --backend "$backend" bench --weights "$w" --repeats 5 --through-plane \
+      timeout 240 "$dir/coordsr" --backend "$backend" bench --weights "$w" "${args[@]}" \
         -o "$out/bench-$backend-$name.md" || echo "device-bench: $backend $name failed or ran out of time (exit $?)"
     done
   done
   ls -l "$out"
   ;;
 *)
-  echo "usage: scripts/device-bench.sh prepare|run" >&2
+  echo "usage: scripts/device-bench.sh prepare | run [--quick]" >&2
   exit 2
   ;;
 esac
