@@ -57,16 +57,19 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize, through_
             DecoderConfig::Conv => 0,
         };
         let enc_macs = (cfg.encoder.macs_per_pixel() + prepare_macs) * (n * n) as u64;
+        let encoder_row = |out: &mut String, what: &str, secs: f64| {
+            let _ = writeln!(
+                out,
+                "| {what} | {n}² | latents | {secs:.3} | {:.1} slices/s | {:.2e} | {:.1} |",
+                1.0 / secs,
+                enc_macs as f64,
+                2.0 * enc_macs as f64 / secs / 1e9
+            );
+        };
         let secs = time(repeats, || {
             let _ = t.model.encode(&lr, device).unit;
         });
-        let _ = writeln!(
-            out,
-            "| encoder | {n}² | latents | {secs:.3} | {:.1} slices/s | {:.2e} | {:.1} |",
-            1.0 / secs,
-            enc_macs as f64,
-            2.0 * enc_macs as f64 / secs / 1e9
-        );
+        encoder_row(&mut out, "encoder", secs);
         // The same encoding through burn's ops (the GPU tiers' path), in the same run: what the
         // host kernel ([`crate::model::HostEncoder`]) gains on a CPU.
         if let (Some(dec), true) = (&t.model.coord, crate::infer::is_cpu(device)) {
@@ -75,13 +78,7 @@ pub fn run(t: &Trained, device: &Device, backend: &str, repeats: usize, through_
             let secs = time(repeats, || {
                 let _ = dec.prepare(t.model.encoder.forward(input.clone())).into_data();
             });
-            let _ = writeln!(
-                out,
-                "| encoder, burn ops | {n}² | latents | {secs:.3} | {:.1} slices/s | {:.2e} | {:.1} |",
-                1.0 / secs,
-                enc_macs as f64,
-                2.0 * enc_macs as f64 / secs / 1e9
-            );
+            encoder_row(&mut out, "encoder, burn ops", secs);
         }
         let grid = Grid::upscaled(n, n, scale as f64, scale as f64);
         match &cfg.decoder {

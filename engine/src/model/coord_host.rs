@@ -39,6 +39,37 @@ fn host(t: burn::tensor::Tensor<2>) -> Vec<f32> {
     t.into_data().convert::<f32>().try_into_vec().expect("f32 parameters")
 }
 
+/// `dst += lhs · rhs` for row-major `dst` `[m, n]`, `lhs` `[m, k]`, `rhs` `[k, n]`, on this thread
+/// (callers parallelise over blocks): the one `gemm` call of the host kernels.
+pub(crate) fn matmul_acc(dst: &mut [f32], lhs: &[f32], rhs: &[f32], m: usize, n: usize, k: usize) {
+    assert!(dst.len() == m * n && lhs.len() == m * k && rhs.len() == k * n, "matmul_acc: [{m}, {n}] += [{m}, {k}] · [{k}, {n}]");
+    // SAFETY: the three buffers are row-major with the strides given, and their lengths were
+    // checked just above.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            true,
+            lhs.as_ptr(),
+            1,
+            k as isize,
+            rhs.as_ptr(),
+            1,
+            n as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
 impl HostDecoder {
     /// Read the decoder's parameters to the host. Reads tensors synchronously: CPU devices only.
     pub fn new(dec: &CoordDecoder) -> Self {
@@ -105,33 +136,8 @@ impl HostDecoder {
             for _ in 0..r {
                 b.extend_from_slice(&l.bias);
             }
-            assert!(a.len() == r * l.d_in && b.len() == r * l.d_out && l.weight.len() == l.d_in * l.d_out);
             if r > 0 {
-                // SAFETY: the three buffers are row-major with the strides given, and their
-                // lengths were checked just above against (r × d_in), (r × d_out) and (d_in × d_out).
-                unsafe {
-                    gemm::gemm(
-                        r,
-                        l.d_out,
-                        l.d_in,
-                        b.as_mut_ptr(),
-                        1,
-                        l.d_out as isize,
-                        true,
-                        a.as_ptr(),
-                        1,
-                        l.d_in as isize,
-                        l.weight.as_ptr(),
-                        1,
-                        l.d_out as isize,
-                        1.0,
-                        1.0,
-                        false,
-                        false,
-                        false,
-                        gemm::Parallelism::None,
-                    );
-                }
+                matmul_acc(b, a, &l.weight, r, l.d_out, l.d_in);
             }
             b.iter_mut().for_each(|v| *v = v.max(0.0));
             std::mem::swap(a, b);

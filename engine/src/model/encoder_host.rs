@@ -82,31 +82,7 @@ impl Conv {
             for px in rows.chunks_exact_mut(cout) {
                 px.copy_from_slice(&self.bias);
             }
-            // SAFETY: row-major buffers with the strides given; lengths are m·Cout (rows),
-            // m·9·Cin (col) and 9·Cin·Cout (weight), as built above.
-            unsafe {
-                gemm::gemm(
-                    m,
-                    cout,
-                    k,
-                    rows.as_mut_ptr(),
-                    1,
-                    cout as isize,
-                    true,
-                    col.as_ptr(),
-                    1,
-                    k as isize,
-                    self.weight.as_ptr(),
-                    1,
-                    cout as isize,
-                    1.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            super::coord_host::matmul_acc(rows, col, &self.weight, m, cout, k);
         });
         out
     }
