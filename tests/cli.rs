@@ -391,3 +391,26 @@ fn through_plane_mistakes_are_named() {
     let out = coordsr(&["upscale", thick.to_str().unwrap(), "--through-plane", "--scale", "2", "-o", o.to_str().unwrap()]);
     assert!(!out.status.success() && !String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+#[test]
+fn through_plane_coord_uses_the_built_in_through_plane_model() {
+    use coordsr::volume::Volume;
+    let d = tmp("through-coord");
+    let slices = (0..8).map(|k| coordsr::phantom::shepp_logan(40, 36).map(|v| v * (1.0 + 0.05 * k as f32))).collect();
+    let thick = d.join("thick.nii.gz");
+    coordsr::io::write_nifti(&thick, &Volume::new(slices, [1.0, 1.0, 3.0], [[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 3.0, 0.0], [0.0, 0.0, 0.0, 1.0]])).unwrap();
+    let out = d.join("fine.nii.gz");
+    let o = Command::new(env!("CARGO_BIN_EXE_coordsr"))
+        .current_dir(&d)
+        .args(["upscale", thick.to_str().unwrap(), "--through-plane", "-o", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("through-plane (boxcar slices)"), "names the model it used: {err}");
+    assert!(err.contains("no slice thickness in the file"), "says what it assumed: {err}");
+    let v = coordsr::io::read_volume(&out).unwrap();
+    assert_eq!((v.width, v.height, v.depth()), (40, 36, 24));
+    assert!(v.slices.iter().all(|s| s.all_finite()));
+    assert!((v.spacing[2] - 1.0).abs() < 1e-5);
+}
