@@ -20,8 +20,11 @@ case "${1:-}" in
 prepare)
   cargo build --release --locked --bins
   mkdir -p "$dir/gl"
-  cp target/release/coordsr "$dir/coordsr"
-  strip "$dir/coordsr"
+  # Stripped, the binary is ~70 MB (burn, wgpu, cubecl, the embedded weights and font): over what
+  # a device call carries (64 MiB with the tree), so it travels gzipped (~1/3).
+  rm -f "$dir/coordsr" "$dir/coordsr.gz"
+  strip -o "$dir/coordsr" target/release/coordsr
+  gzip -9 "$dir/coordsr"
   # The Vulkan and EGL loaders (the device machine's driver is there; its loader may not be).
   lists=$(mktemp -d)
   mkdir -p "$lists/partial"
@@ -36,7 +39,10 @@ run)
   [[ "${2:-}" == "--quick" ]] && args=(--repeats 1)
   out=${OUT:-device-out}
   mkdir -p "$out"
-  [[ -x $dir/coordsr ]] || { echo "device-bench: run 'scripts/device-bench.sh prepare' first" >&2; exit 1; }
+  [[ -f $dir/coordsr.gz ]] || { echo "device-bench: run 'scripts/device-bench.sh prepare' first" >&2; exit 1; }
+  bin=$(mktemp -d)/coordsr
+  gzip -dc "$dir/coordsr.gz" >"$bin"
+  chmod +x "$bin"
   if ! ldconfig -p | grep -q libvulkan; then
     for f in "$dir"/gl/*.deb; do dpkg -x "$f" /; done
     ldconfig
@@ -50,7 +56,7 @@ run)
     for w in "${models[@]}"; do
       name=$(basename "$w" .csrw)
       echo "== $backend $name"
-      timeout 240 "$dir/coordsr" --backend "$backend" bench --weights "$w" "${args[@]}" \
+      timeout "${DEVICE_BENCH_TIMEOUT:-240}" "$bin" --backend "$backend" bench --weights "$w" "${args[@]}" \
         -o "$out/bench-$backend-$name.md" || echo "device-bench: $backend $name failed or ran out of time (exit $?)"
     done
   done
