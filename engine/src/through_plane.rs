@@ -74,8 +74,22 @@ pub fn target_axis(vol: &Volume, spacing_mm: Option<f64>) -> Result<SliceAxis, S
     if target > step * (1.0 + 1e-9) {
         return Err(format!("the requested slice spacing {target} mm is larger than the input's ({step} mm): nothing to upscale"));
     }
-    Ok(SliceAxis { count: vol.depth(), spacing: step / target, thickness: vol.slice_thickness() / target })
+    let thickness = vol.slice_thickness();
+    // A header's thickness decides the output's extent: one far beyond the spacing is a broken
+    // header, not an acquisition (overlapping slices reach about twice the spacing).
+    if thickness > MAX_OVERLAP * step {
+        return Err(format!("the slice thickness ({thickness} mm) is more than {MAX_OVERLAP} times the slice spacing ({step} mm); the header is not believable"));
+    }
+    let axis = SliceAxis { count: vol.depth(), spacing: step / target, thickness: thickness / target };
+    let voxels = (vol.width * vol.height) as u64 * axis.fine() as u64;
+    if voxels > crate::io::MAX_VOXELS {
+        return Err(format!("{target} mm slices would make {voxels} voxels, more than this reader's limit of {}; ask for a coarser spacing", crate::io::MAX_VOXELS));
+    }
+    Ok(axis)
 }
+
+/// Largest slice thickness accepted, in slice spacings.
+const MAX_OVERLAP: f64 = 4.0;
 
 /// A thick-slice acquisition of a (near-)isotropic volume along its slice axis `k`: each thick
 /// slice the profile-weighted fine slices under it, written where its tissue is (the affine's
@@ -120,9 +134,7 @@ pub fn upscale(vol: &Volume, axis: &SliceAxis, method: PlaneMethod, device: &Dev
             progress(h + x + 1, total);
         }
     }
-    let mut fine = Volume::new(out, [vol.spacing[0], vol.spacing[1], vol.spacing[2] / axis.spacing], axis.fine_affine(&vol.affine, 2));
-    fine.thickness = None;
-    fine
+    Volume::new(out, [vol.spacing[0], vol.spacing[1], vol.spacing[2] / axis.spacing], axis.fine_affine(&vol.affine, 2))
 }
 
 #[cfg(test)]
@@ -192,6 +204,11 @@ mod tests {
         irregular.irregular_slices = Some("slice gaps are not uniform (1 to 3 mm)".into());
         assert!(target_axis(&irregular, None).unwrap_err().contains("not evenly spaced"));
         assert!(target_axis(&v, Some(0.0)).is_err());
+        // Output sizes and thicknesses no scan has: refused before anything is allocated.
+        assert!(target_axis(&v, Some(1e-7)).unwrap_err().contains("voxels"));
+        let mut thick = v.clone();
+        thick.thickness = Some(1e6);
+        assert!(target_axis(&thick, None).unwrap_err().contains("not believable"));
         assert!(thicken(&v, &ThickSlice { profile: SliceProfile::Boxcar, thickness: 6.0, spacing: 6.0 }).is_err());
     }
 
