@@ -35,7 +35,34 @@ impl Default for DataSplit {
     }
 }
 
+/// The four brain subjects, each from another scanner: the folds of the leave-one-subject-out
+/// protocol (RESULTS.md, "Cross-subject protocol") rotate over them in this order.
+pub const BRAIN_SUBJECTS: [&str; 4] = ["vs-seg-001-t1", "brain-t1-uih", "brain-t1-philips-adni", "brain-t1-studyforrest"];
+
+/// How many leave-one-subject-out folds there are: one per brain subject.
+pub const FOLDS: usize = BRAIN_SUBJECTS.len();
+
 impl DataSplit {
+    /// Fold `k` (1–4) of the leave-one-subject-out protocol: with the subjects A, B, C, D of
+    /// [`BRAIN_SUBJECTS`], fold k tests the subject 4 − k (D, C, B, A), validates on the one
+    /// before it (C, B, A, D) and trains on the other two, so every subject is tested once and
+    /// validates once. Fold 1 is the default split ([`DataSplit::default`]) under another name.
+    pub fn fold(k: usize) -> Result<Self, String> {
+        if !(1..=FOLDS).contains(&k) {
+            return Err(format!("--fold {k}: the folds are 1 to {FOLDS} (one per brain subject)"));
+        }
+        let test = FOLDS - k;
+        let validation = (test + FOLDS - 1) % FOLDS;
+        let train = (0..FOLDS).filter(|&i| i != test && i != validation).map(|i| BRAIN_SUBJECTS[i].to_string()).collect();
+        Ok(Self {
+            name: format!("loso-fold-{k}"),
+            train,
+            validation: vec![BRAIN_SUBJECTS[validation].into()],
+            test: vec![BRAIN_SUBJECTS[test].into()],
+            ..Self::default()
+        })
+    }
+
     pub fn describe(&self) -> String {
         format!(
             "split {}: train {}; validation {}; test {}; out-of-distribution {}",
@@ -142,6 +169,24 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_subject_is_tested_once_and_validates_once() {
+        let folds: Vec<DataSplit> = (1..=FOLDS).map(|k| DataSplit::fold(k).unwrap()).collect();
+        // The protocol's table: fold 1 tests D, validates C, trains A+B; 2: C, B, A+D; 3: B, A, C+D; 4: A, D, B+C.
+        let [a, b, c, d] = BRAIN_SUBJECTS;
+        let expected = [(d, c, [a, b]), (c, b, [a, d]), (b, a, [c, d]), (a, d, [b, c])];
+        for (f, (test, val, train)) in folds.iter().zip(expected) {
+            assert_eq!((f.test.as_slice(), f.validation.as_slice(), f.train.as_slice()), (&[test.to_string()][..], &[val.to_string()][..], &train.map(String::from)[..]));
+            assert_eq!(f.ood, DataSplit::default().ood);
+        }
+        let default = DataSplit::default();
+        assert_eq!((&folds[0].train, &folds[0].validation, &folds[0].test), (&default.train, &default.validation, &default.test));
+        assert_eq!(folds[1].name, "loso-fold-2");
+        for bad in [0, 5] {
+            assert!(DataSplit::fold(bad).unwrap_err().contains("1 to 4"));
+        }
+    }
 
     #[test]
     fn crop_is_centred_multiple() {

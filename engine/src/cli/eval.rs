@@ -34,6 +34,10 @@ pub struct Args {
     dc: bool,
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Leave-one-subject-out fold 1–4: test on that fold's subject (RESULTS.md, "Cross-subject
+    /// protocol"). Default: the split brain-by-subject-v1 (= fold 1).
+    #[arg(long)]
+    fold: Option<usize>,
     /// Evaluate through-plane instead: thick slices simulated along each scan's slice axis,
     /// reconstructed by linear and cubic interpolation and by each --weights model at (1, 1/s)
     /// (through_plane.csv and through_plane.md in --out).
@@ -58,17 +62,22 @@ pub struct Args {
 }
 
 impl Args {
-    /// The evaluation on the default split, under `--data` or the default data root.
-    pub fn config(&self) -> EvalConfig {
-        EvalConfig {
+    /// The split: `--fold`'s, else the default.
+    fn split(&self) -> Result<DataSplit, String> {
+        self.fold.map_or_else(|| Ok(DataSplit::default()), DataSplit::fold)
+    }
+
+    /// The evaluation on the split, under `--data` or the default data root.
+    pub fn config(&self) -> Result<EvalConfig, String> {
+        Ok(EvalConfig {
             data_root: self.data.clone().unwrap_or_else(default_data_root),
-            split: DataSplit::default(),
+            split: self.split()?,
             scales: self.scales.clone(),
             slices: self.slices,
             degradation: self.degradation,
             ood: !self.no_ood,
             dc: self.dc,
-        }
+        })
     }
 
     /// The through-plane cases of `--cases`.
@@ -97,7 +106,7 @@ impl Args {
             methods.push((format!("coord {kind} ({stem})"), PlaneMethod::Model(&m.model)));
         }
         let root = self.data.clone().unwrap_or_else(default_data_root);
-        let split = DataSplit::default();
+        let split = self.split()?;
         let scans = if self.scans.is_empty() { vec![split.test[0].clone(), split.ood[0].clone()] } else { self.scans.clone() };
         let mut rows = Vec::new();
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
@@ -141,7 +150,7 @@ impl Args {
         }
         let dev = backend.device()?;
         let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
-        let config = self.config();
+        let config = self.config()?;
         eprintln!("{}", config.split.describe());
         let datasets = eval::load_datasets(&config)?;
         let per_ds = config.scales.len() * (2 + models.len() * if config.dc { 2 } else { 1 });

@@ -72,6 +72,10 @@ pub struct Args {
     /// Data root holding the split's scans.
     #[arg(long)]
     data: Option<PathBuf>,
+    /// Leave-one-subject-out fold 1–4 (RESULTS.md, "Cross-subject protocol"): which brain
+    /// subject validates and which two train. Default: the split brain-by-subject-v1 (= fold 1).
+    #[arg(long)]
+    fold: Option<usize>,
     /// Continue the run in --out where it stopped.
     #[arg(long)]
     resume: bool,
@@ -131,6 +135,9 @@ impl Args {
         c.train_slices = self.train_slices.unwrap_or(c.train_slices);
         c.val_slices = self.val_slices.unwrap_or(c.val_slices);
         c.seed = self.seed;
+        if let Some(k) = self.fold {
+            c.split = coordsr::data::DataSplit::fold(k)?;
+        }
         c.init = self.init.clone();
         c.validate()?;
         Ok(c)

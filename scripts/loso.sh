@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# The training runs of the cross-subject protocol (RESULTS.md, "Cross-subject protocol"; issue 30):
+# four leave-one-subject-out folds (`coordsr train --fold K`) × five configurations, seeds 1–3 for
+# the two defaults and seed 1 for the three ablations, 36 runs. One schedule for all, fixed by the
+# protocol: cosine cycles of 4000 steps at peak lr 2e-4, validation every 100 steps, patience 16,
+# a warm restart (`train --init`: last weights and data stream, fresh Adam) while the last cycle
+# raised the run's best validation VIF, at most four cycles; the run's model is its best-validation
+# checkpoint over all cycles, copied to RUNS/best/foldK-NAME-sS.csrw when the run is done.
+#
+# Resumable: run it again and every run continues where it stopped (a finished run is skipped).
+# State lives outside the work tree (default ../runs/loso): cycle N of a run in
+# RUNS/cN/foldK/NAME-sS, its log beside it. Two lanes, one thread each (BENCHMARKS.md, "Training").
+# BACKEND=tch trains on LibTorch (2.2–2.5× faster; scripts/torch-env.sh), the default is flex.
+#
+# Usage: scripts/loso.sh [RUNS_DIR [RUN…]]      RUN = foldK/NAME-sS, e.g. fold2/conv-l0-zerofill-s1
+#        scripts/loso.sh --list [RUNS_DIR]      every run in queue order, with its state
+# The queue, in the order the protocol cuts it last to first: seed 1 of both defaults on every
+# fold, then seed 1 of the other skip (the skip rule needs both), then seeds 2 and 3 of the
+# defaults, then the λ = 0 ablation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+declare -A args=(
+  [coord-l10-bilinear]="--decoder coord --lambda 10 --scales 1,2 --skip bilinear"
+  [coord-l10-zerofill]="--decoder coord --lambda 10 --scales 1,2 --skip zerofill"
+  [conv-l0-zerofill]="--decoder conv --lambda 0 --skip zerofill"
+  [conv-l0-bilinear]="--decoder conv --lambda 0 --skip bilinear"
+  [coord-l0-bilinear]="--decoder coord --lambda 0 --scales 1,2 --skip bilinear"
+)
+all_runs() {
+  local k s
+  for k in 1 2 3 4; do echo "fold$k/coord-l10-bilinear-s1" "fold$k/conv-l0-zerofill-s1"; done
+  for k in 1 2 3 4; do echo "fold$k/coord-l10-zerofill-s1" "fold$k/conv-l0-bilinear-s1"; done
+  for s in 2 3; do for k in 1 2 3 4; do echo "fold$k/coord-l10-bilinear-s$s" "fold$k/conv-l0-zerofill-s$s"; done; done
+  for k in 1 2 3 4; do echo "fold$k/coord-l0-bilinear-s1"; done
+}
+list=0
+[[ ${1:-} == --list ]] && { list=1; shift; }
+runs="${1:-../runs/loso}"
+queue=("${@:2}")
+(( ${#queue[@]} )) || read -ra queue <<<"$(all_runs | tr '\n' ' ')"
+for run in "${queue[@]}"; do
+  [[ $run =~ ^fold[1-4]/([a-z0-9-]+)-s[1-9]$ && -v "args[${BASH_REMATCH[1]}]" ]] ||
+    { echo "loso: $run: not foldK/NAME-sS with a known NAME (${!args[*]})" >&2; exit 2; }
+done
+cycles=4
+dir() { echo "$runs/c$1/$2"; }                       # cycle N of a run
+final() { echo "$runs/best/${1/\//-}.csrw"; }         # a finished run's model
+source scripts/runs.sh                               # best_vif, greater
+if (( list )); then
+  for run in "${queue[@]}"; do
+    state=queued
+    for n in $(seq 1 $cycles); do [[ -f $(dir "$n" "$run")/state.json ]] && state="cycle $n, best VIF $(best_vif "$(dir "$n" "$run")")"; done
+    [[ -f $(final "$run") ]] && state="done: $state"
+    echo "$run: $state"
+  done
+  exit 0
+fi
+backend="${BACKEND:-flex}"
+if [[ $backend == tch ]]; then
+  source scripts/torch-env.sh
+  cargo build --release --locked --features tch --target-dir target/tch --bin coordsr
+  built=target/tch/release/coordsr
+else
+  cargo build --release --locked --bin coordsr
+  built=target/release/coordsr
+fi
+# The runs use a copy, so a rebuild of the work tree cannot change a binary under a running run.
+mkdir -p "$runs/best"
+bin="$runs/coordsr-$backend"
+cp "$built" "$bin.new" && mv "$bin.new" "$bin"
+train() {
+  local run=$1 name fold seed n out init best_n=1
+  [[ -f $(final "$run") ]] && return
+  [[ $run =~ ^fold([1-4])/(.*)-s([1-9])$ ]]
+  fold=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} seed=${BASH_REMATCH[3]}
+  for n in $(seq 1 $cycles); do
+    out=$(dir "$n" "$run"); init=()
+    (( n > 1 )) && init=(--init "$(dir $((n - 1)) "$run")")
+    mkdir -p "$(dirname "$out")"
+    echo "== $run: cycle $n, fold $fold, seed $seed, ${args[$name]}" >>"$out.log"
+    # shellcheck disable=SC2086 # the configuration's arguments are words
+    RAYON_NUM_THREADS=1 OMP_NUM_THREADS=1 "$bin" --backend "$backend" train --out "$out" "${init[@]}" --resume \
+      --fold "$fold" --seed "$seed" --steps 4000 --lr 2e-4 --val-every 100 --patience 16 ${args[$name]} >>"$out.log" 2>&1
+    if (( n > 1 )); then
+      if ! greater "$(best_vif "$out")" "$(best_vif "$(dir "$best_n" "$run")")"; then
+        echo "== $run: cycle $n did not raise the best validation VIF; the model is cycle $best_n's" >>"$out.log"
+        break
+      fi
+    fi
+    best_n=$n
+  done
+  cp "$(dir "$best_n" "$run")/best.csrw" "$(final "$run")"
+}
+# Two lanes share the queue: each takes the next run (a counter under a lock) when its last is done.
+counter="$runs/.queue-$$"
+echo 0 >"$counter"
+take() { flock "$counter.lock" bash -c 'i=$(<"$1"); echo $((i + 1)) >"$1"; echo "$i"' _ "$counter"; }
+lane() { local i; while i=$(take); (( i < ${#queue[@]} )); do train "${queue[$i]}"; done; }
+lane & lane & wait
+rm -f "$counter" "$counter.lock"
