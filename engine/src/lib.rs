@@ -6,6 +6,7 @@
 pub mod image;
 pub mod volume;
 pub mod orientation;
+pub mod oriented;
 pub mod kspace;
 pub mod io;
 pub mod csv;

@@ -81,7 +81,17 @@ pub enum PlaneName {
     Axial,
 }
 
+impl std::str::FromStr for PlaneName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        PlaneName::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| format!("unknown plane '{s}' (expected axial, coronal or sagittal)"))
+    }
+}
+
 impl PlaneName {
+    /// In the order a three-pane layout shows them.
+    pub const ALL: [PlaneName; 3] = [PlaneName::Axial, PlaneName::Coronal, PlaneName::Sagittal];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PlaneName::Sagittal => "sagittal",

@@ -331,7 +331,7 @@ mod tests {
     use crate::skip::Skip;
 
     fn view_of(w: usize, h: usize, center: [f64; 2], zoom: f64) -> View {
-        View { width: w, height: h, center, zoom }
+        View::new(w, h, center, zoom)
     }
 
     #[test]

@@ -6,14 +6,24 @@ use crate::model::load_model;
 use coordsr::methods::Method;
 use crate::scan::{read_for_processing, write_output};
 use coordsr::view::View;
-use coordsr::volume::Volume;
+use coordsr::oriented::{Convention, OrientedPlane};
+use coordsr::orientation::PlaneName;
+use coordsr::volume::{Plane, Volume};
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
     input: PathBuf,
+    /// The stored slice (k), or with --plane the plane's index along its normal voxel axis.
     #[arg(long, default_value_t = 0)]
     slice: usize,
+    /// Draw this plane (axial, coronal, sagittal) oriented as the viewer draws it, at its true
+    /// pixel aspect; without it, stored slice --slice as stored (as the reader study draws it).
+    #[arg(long)]
+    plane: Option<PlaneName>,
+    /// With --plane: radiological (patient's right on screen left) or neurological.
+    #[arg(long, default_value = "radiological")]
+    convention: Convention,
     #[arg(long, value_enum, default_value_t = Method::Coord)]
     method: Method,
     #[arg(long)]
@@ -43,17 +53,19 @@ impl Args {
         if !(zoom.is_finite() && zoom > 0.0) || width == 0 || height == 0 || width * height > 64 << 20 {
             return Err("--zoom must be positive and the viewport between 1 and 64 Mpixels".into());
         }
-        Ok(View { width, height, center: [self.center[0], self.center[1]], zoom })
+        Ok(View::new(width, height, [self.center[0], self.center[1]], zoom))
     }
 
     pub fn run(self, backend: Backend) -> Result<(), String> {
         let view = self.view()?;
         let vol = read_for_processing(&self.input, false)?;
-        let slice = self.slice;
-        let s = vol
-            .slices
-            .get(slice)
-            .ok_or_else(|| format!("{}: no slice {slice} (it has {})", self.input.display(), vol.depth()))?;
+        let plane = match self.plane {
+            Some(name) => OrientedPlane::oriented(&vol.affine, name, self.slice, self.convention),
+            None => OrientedPlane::stored(Plane { fixed: 2, index: self.slice }),
+        };
+        let s = &plane.image(&vol).map_err(|e| format!("{}: {e}", self.input.display()))?;
+        let [sx, sy] = plane.spacing(&vol);
+        let view = if self.plane.is_some() { view.with_aspect(sy / sx) } else { view };
         let dev = backend.device()?;
         let img = match (self.method, load_model(self.method, self.weights.as_deref(), &dev)?) {
             (_, Some(t)) => t.model.render_view(s, &view, &dev),
