@@ -8,4 +8,4 @@ source scripts/tools.sh
 [[ "${1:-}" == "--no-setup" ]] || scripts/setup.sh --web
 cargo build --release --locked --bin coordsr
 trunk build --release --offline
-(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test --test-concurrency=1 viewer.test.mjs study.test.mjs site.test.mjs corpus.test.mjs)
+(cd tests/browser && npm ci --no-audit --no-fund --silent && node --test --test-concurrency=1 viewer.test.mjs planes.test.mjs study.test.mjs site.test.mjs corpus.test.mjs)

@@ -1,5 +1,5 @@
 //! `window.coordsrBench(size, zoom, budgetMs, fresh)` ([`crate::hooks`]): time one coord decode of a `size × size`
-//! view of the slice on screen at `zoom` (with `fresh`, on a new encoding: the encoder included), on whatever tier the page chose, through the same code path as
+//! view of the active plane at `zoom` (with `fresh`, on a new encoding: the encoder included), on whatever tier the page chose, through the same code path as
 //! a pane. Driven by `tests/browser/bench.mjs`, which writes BENCHMARKS.md.
 //!
 //! A decode that passes `budgetMs` is stopped at its next tile and reported with the fraction it
@@ -14,19 +14,17 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 pub async fn run(state: ViewerState, size: f64, zoom: f64, budget: f64, fresh: bool) -> Result<JsValue, JsValue> {
-    let (Some(decoder), Some((scan, index))) = (state.decoder.get_untracked(), state.view.current_slice_untracked()) else {
+    let current = untrack(|| state.view.current(state.view.plane.get()));
+    let (Some(decoder), Some((scan, drawn))) = (state.decoder.get_untracked(), current) else {
         return Err(JsValue::from_str("the viewer is not ready"));
     };
-    let slice = &scan.volume.slices[index];
+    let slice = &drawn.plane.image(&scan.volume).map_err(|e| JsValue::from_str(&e))?;
     let side = size.max(1.0) as usize;
-    let view = View {
-        width: side,
-        height: side,
-        center: [(slice.width as f64 - 1.0) / 2.0, (slice.height as f64 - 1.0) / 2.0],
-        zoom,
-    };
+    // The plane at its true aspect, as a pane draws it.
+    let view = View::new(side, side, [(slice.width as f64 - 1.0) / 2.0, (slice.height as f64 - 1.0) / 2.0], zoom).with_aspect(drawn.aspect);
     // Fresh: a key of its own, so the timing includes the encoder, as on a new slice.
-    let key = if fresh { format!("bench#{}#{}", crate::decoder::now(), scan.key(index)) } else { format!("bench#{}", scan.key(index)) };
+    let plane_key = scan.key(&drawn.plane);
+    let key = if fresh { format!("bench#{}#{plane_key}", crate::decoder::now()) } else { format!("bench#{plane_key}") };
     let lane = Rc::new(Lane::default());
     let generation = lane.begin();
     let start = crate::decoder::now();

@@ -126,6 +126,8 @@ pub struct Decoder {
     pub tier: Tier,
     pub coord: Option<Rc<SrModel>>,
     pub conv: Option<Rc<SrModel>>,
+    /// The through-plane coord model, for reformats across thick slices.
+    pub through: Option<Rc<SrModel>>,
     /// The decoding workers; `None` when none could start (then the page thread decodes, block
     /// by block, and the status line says so).
     pub pool: Option<Rc<Pool>>,
@@ -159,9 +161,11 @@ const QUERIES_PER_JOB: usize = 16_384;
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
 impl Decoder {
-    pub fn new(tier: Tier, coord: Option<SrModel>, conv: Option<SrModel>, pool: Option<Rc<Pool>>) -> Self {
+    /// `models` in the order of [`crate::protocol::MODELS`]: coord, conv, coord-through.
+    pub fn new(tier: Tier, models: [Option<SrModel>; 3], pool: Option<Rc<Pool>>) -> Self {
         let workers = pool.as_ref().map_or(1, |p| p.size());
-        Self { tier, coord: coord.map(Rc::new), conv: conv.map(Rc::new), pool, cache: RefCell::new(BlockCache::default()), workers }
+        let [coord, conv, through] = models.map(|m| m.map(Rc::new));
+        Self { tier, coord, conv, through, pool, cache: RefCell::new(BlockCache::default()), workers }
     }
 
     /// How a slice is cut into blocks, decided once per decoder (the workers keep it per slice).
@@ -198,10 +202,16 @@ impl Decoder {
         }
     }
 
-    /// A learned method's model and its name in messages.
-    fn model(&self, m: Method) -> Option<(Rc<SrModel>, &'static str)> {
+    /// A learned method's model and its name (in messages and to the workers) for a view whose
+    /// pixels are `aspect` times as tall as wide: coord is the through-plane model on a
+    /// reformat across thick slices ([`coordsr::through_plane::coord_model_for`]), the
+    /// in-plane one otherwise (and where the through-plane weights did not load).
+    fn model(&self, m: Method, aspect: f64) -> Option<(Rc<SrModel>, &'static str)> {
         match m {
-            Method::Coord => self.coord.clone().map(|c| (c, "coord")),
+            Method::Coord => match (coordsr::through_plane::coord_model_for(aspect), &self.through) {
+                ("coord-through", Some(t)) => Some((t.clone(), "coord-through")),
+                _ => self.coord.clone().map(|c| (c, "coord")),
+            },
             Method::Conv => self.conv.clone().map(|c| (c, "conv")),
             _ => None,
         }
@@ -247,10 +257,11 @@ impl Decoder {
         key: &str,
         slice: &Image,
         method: Method,
+        aspect: f64,
         jobs: Vec<(Block, Ask)>,
         mut put: impl FnMut(usize, Option<Vec<u32>>, Vec<f32>),
     ) -> Result<bool, String> {
-        let Some((model, name)) = self.model(method) else { return Err(format!("{} is not available", label(method))) };
+        let Some((model, name)) = self.model(method, aspect) else { return Err(format!("{} is not available", label(method))) };
         if let Some(pool) = &self.pool {
             let slice = Rc::new(slice.clone());
             let live: Rc<dyn Fn() -> bool> = {
@@ -353,7 +364,7 @@ impl Decoder {
                 let total = jobs.len().max(1);
                 let (mut finished, mut shown) = (0usize, now());
                 let result = self
-                    .run_blocks(lane, generation, key, slice, method, jobs, |_, index, values| {
+                    .run_blocks(lane, generation, key, slice, method, view.aspect, jobs, |_, index, values| {
                         for (i, v) in index.unwrap_or_default().into_iter().zip(values) {
                             image.data[i as usize] = v;
                         }
@@ -404,7 +415,7 @@ impl Decoder {
                 let mut data = vec![0.0f32; coords.len()];
                 let mut finished = 0usize;
                 let result = self
-                    .run_blocks(lane, generation, key, lr, method, jobs, |job, _, values| {
+                    .run_blocks(lane, generation, key, lr, method, 1.0, jobs, |job, _, values| {
                         for (i, v) in positions[job].iter().zip(values) {
                             data[*i] = v;
                         }

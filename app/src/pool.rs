@@ -353,10 +353,10 @@ pub struct Starting {
 }
 
 impl Starting {
-    /// Wait for the workers and load the weights files into each (`coord`, `conv`; either may
-    /// be missing). Fails when no worker starts, with the first worker's reason (e.g. WebGPU
+    /// Wait for the workers and load the weights files into each (in the order of
+    /// [`crate::protocol::MODELS`]; any may be missing). Fails when no worker starts, with the first worker's reason (e.g. WebGPU
     /// failed its check).
-    pub async fn load(self, models: [Option<&[u8]>; 2]) -> Result<Rc<Pool>, String> {
+    pub async fn load(self, models: [Option<&[u8]>; 3]) -> Result<Rc<Pool>, String> {
         let Starting { pool, started } = self;
         let mut errors = Vec::new();
         for rx in started {

@@ -13,10 +13,17 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 
+
+/// The models the page sends each worker, in this order, by the names jobs use: the in-plane
+/// coord model, conv, and the through-plane coord model (reformats across thick slices:
+/// [`coordsr::through_plane::coord_model_for`]).
+pub const MODELS: [&str; 3] = ["coord", "conv", "coord-through"];
+
 #[derive(Serialize, Deserialize, Debug, Clone)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ToWorker {
     /// The weights files (`data`: a JS array `[coord, conv]`, each a Uint8Array or null).
+    /// The weights files in the order of [`MODELS`] (a missing one is null).
     Models,
     /// A slice's samples (`data`: Float32Array, row-major), cut into blocks of side `block`,
     /// kept with its encoded blocks until [`coordsr::tiles::BlockCache::KEEP_SLICES`] newer

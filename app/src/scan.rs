@@ -1,6 +1,7 @@
 //! The scan on screen: a volume with its name, read from bytes in the browser (nothing uploaded).
 
 use coordsr::io;
+use coordsr::oriented::OrientedPlane;
 use coordsr::volume::Volume;
 use std::rc::Rc;
 
@@ -14,8 +15,9 @@ pub struct Scan {
 }
 
 impl Scan {
-    pub fn key(&self, slice: usize) -> String {
-        format!("{}#{}#{}", self.serial, self.name, slice)
+    /// The cache key of a plane of this scan as drawn: the same key is the same pixels.
+    pub fn key(&self, plane: &OrientedPlane) -> String {
+        format!("{}#{}#{}", self.serial, self.name, plane.key())
     }
 }
 

@@ -53,6 +53,8 @@ pub struct SimulationState {
     /// choice is still there when the user comes back).
     pub factor: RwSignal<Option<f64>>,
     route: ReadSignal<Route>,
+    /// Whether the one-pane layout is on (the mode simulates the active plane, in that layout).
+    one_pane: Signal<bool>,
     /// Apply data consistency to the learned methods' reconstructions.
     pub dc: RwSignal<bool>,
     pub result: RwSignal<Option<Rc<Simulation>>, LocalStorage>,
@@ -60,15 +62,16 @@ pub struct SimulationState {
 
 impl SimulationState {
     /// A new state (the mode off), provided to every component below the caller.
-    pub fn provide(route: ReadSignal<Route>) -> Self {
-        let s = Self { factor: RwSignal::new(None), route, dc: RwSignal::new(false), result: RwSignal::new_local(None) };
+    pub fn provide(route: ReadSignal<Route>, one_pane: Signal<bool>) -> Self {
+        let s = Self { factor: RwSignal::new(None), route, one_pane, dc: RwSignal::new(false), result: RwSignal::new_local(None) };
         provide_context(s);
         s
     }
 
-    /// The factor in force (tracked): the chosen one on the viewer's page, none elsewhere.
+    /// The factor in force (tracked): the chosen one on the viewer's page in the one-pane
+    /// layout, none elsewhere.
     pub fn active(&self) -> Option<f64> {
-        if self.route.get() == Route::Viewer { self.factor.get() } else { None }
+        if self.route.get() == Route::Viewer && self.one_pane.get() { self.factor.get() } else { None }
     }
 }
 
@@ -83,16 +86,19 @@ pub fn run(state: ViewerState, shared: SimulationState) {
         let factor = shared.active();
         let dc = shared.dc.get();
         let decoder = state.decoder.get();
-        let current = state.view.current_slice();
+        let current = state.view.current(state.view.plane.get());
         let generation = lane.begin();
-        let (Some(factor), Some(decoder), Some((scan, index))) = (factor, decoder, current) else {
+        let (Some(factor), Some(decoder), Some((scan, drawn))) = (factor, decoder, current) else {
             shared.result.set(None);
             return;
         };
-        let truth = Rc::new(scan.volume.slices[index].clone());
+        let truth = match drawn.plane.image(&scan.volume) {
+            Ok(t) => Rc::new(t),
+            Err(e) => return state.error.set(Some(format!("simulating {factor}×: {e}"))),
+        };
         // The low-res input's blocks are shared by both settings of data consistency.
-        let lr_key = format!("{}/lr", key(&scan.key(index), factor, false));
-        let key = key(&scan.key(index), factor, dc);
+        let lr_key = format!("{}/lr", key(&scan.key(&drawn.plane), factor, false));
+        let key = key(&scan.key(&drawn.plane), factor, dc);
         if shared.result.with_untracked(|s| s.as_ref().is_some_and(|s| s.key == key)) {
             return;
         }

@@ -2,6 +2,9 @@
 
 use crate::decoder::{Decoder, Method, Shown};
 use crate::display::Window;
+use coordsr::orientation::PlaneName;
+use coordsr::oriented::{Convention, OrientedPlane};
+use coordsr::volume::Plane;
 use crate::status::{shows, Status};
 use crate::route::Route;
 use crate::scan::Scan;
@@ -9,29 +12,283 @@ use coordsr::view::View;
 use leptos::prelude::*;
 use std::rc::Rc;
 
+/// Panes on screen at most (the three-pane layout).
+pub const PANES: usize = 3;
+
 /// The zoom range every control keeps to.
 pub const ZOOM_MIN: f64 = 0.25;
 pub const ZOOM_MAX: f64 = 16.0;
 
-/// What is on screen and how, shared by both panes (and kept across pages): the scan, the
-/// slice, zoom, centre, window and the panes' size. Its methods are the one place zoom is
-/// clamped and CSS pixels become backing-store pixels (devicePixelRatio).
+/// One plane's zoom and pan (each plane of the three-pane layout has its own, as in NiiVue), and
+/// the size of the pane that shows it.
 #[derive(Clone, Copy)]
-pub struct ViewState {
-    pub scan: RwSignal<Option<Scan>, LocalStorage>,
-    pub slice: RwSignal<usize>,
-    /// Zoom in CSS pixels per slice pixel (the slider's value); the decode multiplies by DPR.
-    pub zoom: RwSignal<f64>,
-    /// Slice coordinate at the centre of the viewport.
+pub struct PlaneState {
+    /// CSS pixels per image pixel across (the slider's value); the decode's [`View::zoom`] is this
+    /// × devicePixelRatio (device pixels), and down it is × the plane's pixel aspect too.
+    pub css_zoom: RwSignal<f64>,
+    /// Image coordinate at the centre of the pane.
     pub center: RwSignal<[f64; 2]>,
-    pub window: RwSignal<Window>,
-    /// 0 grey, 1 hot.
-    pub colormap: RwSignal<u32>,
-    /// Size of one pane in CSS pixels (both panes have the same).
+    /// Size of the pane in CSS pixels (a compared pair has the same).
     pub viewport: RwSignal<(f64, f64)>,
     /// The zoom and centre the last "fit" chose: while the view still has them, a resized pane
     /// (another page, a window resize) fits again instead of keeping a stale zoom.
     pub last_fit: RwSignal<Option<(f64, [f64; 2])>>,
+}
+
+impl PlaneState {
+    fn new() -> Self {
+        Self {
+            css_zoom: RwSignal::new(1.0),
+            center: RwSignal::new([0.0, 0.0]),
+            viewport: RwSignal::new((800.0, 600.0)),
+            last_fit: RwSignal::new(None),
+        }
+    }
+}
+
+/// One pane or three.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// The active plane, with the comparison split and the simulated mode.
+    One,
+    /// Axial, coronal and sagittal side by side, each with its own zoom and pan, a crosshair
+    /// through all three.
+    Three,
+}
+
+/// What is on screen and how, shared by every pane (and kept across pages): the scan, the
+/// crosshair, the active plane, each plane's zoom and pan, window and convention. Its methods
+/// are the one place zoom is clamped and CSS pixels become backing-store pixels
+/// (devicePixelRatio), and where a plane of the volume is chosen and oriented.
+#[derive(Clone, Copy)]
+pub struct ViewState {
+    pub scan: RwSignal<Option<Scan>, LocalStorage>,
+    /// The crosshair: a voxel index (fractional within a plane). Each plane shows the voxel
+    /// plane through it along its normal; clicking a plane moves it.
+    pub cursor: RwSignal<[f64; 3]>,
+    /// The plane the one-pane layout shows and the slice slider, zoom slider and keys act on.
+    pub plane: RwSignal<PlaneName>,
+    /// Zoom and pan of the axial, coronal and sagittal plane ([`PlaneName::ALL`]'s order).
+    pub planes: [PlaneState; 3],
+    pub window: RwSignal<Window>,
+    /// 0 grey, 1 hot.
+    pub colormap: RwSignal<u32>,
+    /// Radiological (default) or neurological: which side the patient's right is drawn on.
+    pub convention: RwSignal<Convention>,
+    /// The viewer's layout choice ([`ViewState::layout`] is what a page shows).
+    pub layout_choice: RwSignal<Layout>,
+    /// Whether the crosshair is drawn (it is there either way).
+    pub crosshair: RwSignal<bool>,
+    /// The page: the reader study draws its slices as stored (its cases name stored coordinates).
+    pub route: ReadSignal<Route>,
+}
+
+fn plane_slot(name: PlaneName) -> usize {
+    PlaneName::ALL.iter().position(|p| *p == name).unwrap_or(0)
+}
+
+/// A plane of the scan as a pane draws it: the oriented plane and its pixel aspect.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Drawn {
+    pub plane: OrientedPlane,
+    /// Pixel height over width in mm ([`View::aspect`]).
+    pub aspect: f64,
+}
+
+impl ViewState {
+    /// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
+    pub fn view_key(self, key: &str) -> bool {
+        let name = self.plane.get_untracked();
+        match key {
+            "+" | "=" => self.set_zoom(name, self.planes[plane_slot(name)].css_zoom.get_untracked() * 1.25),
+            "-" => self.set_zoom(name, self.planes[plane_slot(name)].css_zoom.get_untracked() / 1.25),
+            "f" | "F" => self.fit(name),
+            "a" | "A" => {
+                if let Some(scan) = self.scan.get_untracked() {
+                    self.window.set(Window::auto_volume(&scan.volume));
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    pub fn device_pixel_ratio() -> f64 {
+        web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0)
+    }
+
+    /// Zoom and pan of plane `name`.
+    pub fn of(&self, name: PlaneName) -> PlaneState {
+        self.planes[plane_slot(name)]
+    }
+
+    /// The layout on screen (tracked): the viewer's choice on its page; one pane elsewhere.
+    pub fn layout(&self) -> Layout {
+        if self.route.get() == Route::Viewer { self.layout_choice.get() } else { Layout::One }
+    }
+
+    /// Whether planes are drawn as stored (the reader study) rather than oriented (tracked).
+    pub fn stored(&self) -> bool {
+        self.route.get() == Route::Study
+    }
+
+    pub fn stored_untracked(&self) -> bool {
+        self.route.get_untracked() == Route::Study
+    }
+
+    /// Plane `name` through the crosshair as it is drawn (tracked): oriented for the convention,
+    /// or, in the reader study, the stored slice.
+    pub fn drawn(&self, name: PlaneName) -> Option<Drawn> {
+        let stored = self.stored();
+        let convention = self.convention.get();
+        let cursor = self.cursor.get();
+        self.scan.with(|s| {
+            let vol = &s.as_ref()?.volume;
+            let plane = if stored {
+                OrientedPlane::stored(Plane { fixed: 2, index: 0 })
+            } else {
+                OrientedPlane::oriented(&vol.affine, name, 0, convention)
+            };
+            let n = plane.count(vol);
+            let index = (cursor[plane.fixed].round().max(0.0) as usize).min(n.saturating_sub(1));
+            let plane = plane.at(index);
+            let [sx, sy] = plane.spacing(vol);
+            let aspect = if stored || !(sx > 0.0 && sy > 0.0) { 1.0 } else { sy / sx };
+            Some(Drawn { plane, aspect })
+        })
+    }
+
+    /// Set plane `name`'s zoom (CSS pixels per image pixel), kept within
+    /// [`ZOOM_MIN`]..[`ZOOM_MAX`]: every control goes through here.
+    pub fn set_zoom(&self, name: PlaneName, zoom: f64) {
+        self.of(name).css_zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
+    }
+
+    /// The decode view of plane `name` in a pane of CSS size `viewport` (untracked).
+    fn view_untracked(&self, name: PlaneName) -> View {
+        let p = self.of(name);
+        let (w, h) = p.viewport.get_untracked();
+        let aspect = self.drawn_untracked(name).map_or(1.0, |d| d.aspect);
+        View::new(w as usize, h as usize, p.center.get_untracked(), p.css_zoom.get_untracked()).with_aspect(aspect)
+    }
+
+    pub fn drawn_untracked(&self, name: PlaneName) -> Option<Drawn> {
+        untrack(|| self.drawn(name))
+    }
+
+    /// Zoom plane `name` by `factor` about the pane point (`u`, `v`) in CSS pixels, which stays
+    /// over the same image point; at the zoom range's ends the factor is cut so that it still does.
+    pub fn zoom_about(&self, name: PlaneName, factor: f64, u: f64, v: f64) {
+        let view = self.view_untracked(name);
+        let zoom = (view.zoom * factor).clamp(ZOOM_MIN, ZOOM_MAX);
+        let z = view.zoom_about(zoom / view.zoom, u, v);
+        let p = self.of(name);
+        p.css_zoom.set(zoom);
+        p.center.set(z.center);
+    }
+
+    /// Pan plane `name` by (`dx`, `dy`) CSS pixels.
+    pub fn pan(&self, name: PlaneName, dx: f64, dy: f64) {
+        let view = self.view_untracked(name);
+        let [zx, zy] = view.zooms();
+        self.of(name).center.update(|c| {
+            c[0] -= dx / zx;
+            c[1] -= dy / zy;
+        });
+    }
+
+    /// The decode scale of plane `name`: backing-store pixels per image pixel across (CSS zoom ×
+    /// devicePixelRatio), what the decoder is asked for and what a study file states.
+    pub fn decode_scale(&self, name: PlaneName) -> f64 {
+        self.of(name).css_zoom.get() * Self::device_pixel_ratio()
+    }
+
+    pub fn set_decode_scale(&self, name: PlaneName, scale: f64) {
+        self.set_zoom(name, scale / Self::device_pixel_ratio());
+    }
+
+    /// The decode view of plane `name` drawn at pixel aspect `aspect` ([`Drawn::aspect`])
+    /// (tracked): its pane's backing store (CSS size × devicePixelRatio).
+    pub fn decode_view(&self, name: PlaneName, aspect: f64) -> View {
+        let dpr = Self::device_pixel_ratio();
+        let p = self.of(name);
+        let (w, h) = p.viewport.get();
+        View {
+            width: (w * dpr).round().max(1.0) as usize,
+            height: (h * dpr).round().max(1.0) as usize,
+            center: p.center.get(),
+            zoom: self.decode_scale(name),
+            aspect,
+        }
+    }
+
+    /// Fit plane `name` into its pane.
+    pub fn fit(&self, name: PlaneName) {
+        let Some(scan) = self.scan.get_untracked() else { return };
+        let Some(d) = self.drawn_untracked(name) else { return };
+        let p = self.of(name);
+        let (w, h) = p.viewport.get_untracked();
+        let (iw, ih) = d.plane.size(&scan.volume);
+        let v = View::fit(w as usize, h as usize, iw, ih, d.aspect);
+        p.css_zoom.set(v.zoom);
+        p.center.set(v.center);
+        p.last_fit.set(Some((v.zoom, v.center)));
+    }
+
+    pub fn fit_all(&self) {
+        for name in PlaneName::ALL {
+            self.fit(name);
+        }
+    }
+
+    /// Fit plane `name` again if its view is still the last fit (when its pane's size changes).
+    pub fn refit_if_fitted(&self, name: PlaneName) {
+        let p = self.of(name);
+        if p.last_fit.get_untracked() == Some((p.css_zoom.get_untracked(), p.center.get_untracked())) {
+            self.fit(name);
+        }
+    }
+
+    /// Show a newly read scan: crosshair at its centre, every plane fitted, window from the
+    /// volume's percentiles.
+    pub fn show(&self, scan: Scan) {
+        let d = scan.volume.dims();
+        self.window.set(Window::auto_volume(&scan.volume));
+        self.cursor.set(std::array::from_fn(|a| (d[a] / 2) as f64));
+        self.scan.set(Some(scan));
+        self.fit_all();
+    }
+
+    /// The image plane `name` shows now (tracked): the scan, the drawn plane and its image.
+    pub fn current(&self, name: PlaneName) -> Option<(Scan, Drawn)> {
+        let scan = self.scan.get()?;
+        let d = self.drawn(name)?;
+        Some((scan, d))
+    }
+
+    /// The active plane's index along its normal and how many there are (tracked).
+    pub fn slice(&self) -> Option<(usize, usize)> {
+        let d = self.drawn(self.plane.get())?;
+        let n = self.scan.with(|s| s.as_ref().map(|s| d.plane.count(&s.volume)))?;
+        Some((d.plane.index, n))
+    }
+
+    /// Put the active plane at index `i` along its normal (the crosshair moves with it).
+    pub fn set_slice(&self, i: usize) {
+        if let Some(d) = self.drawn_untracked(self.plane.get_untracked()) {
+            let n = self.scan.with_untracked(|s| s.as_ref().map_or(1, |s| d.plane.count(&s.volume)));
+            self.cursor.update(|c| c[d.plane.fixed] = i.min(n.saturating_sub(1)) as f64);
+        }
+    }
+
+    /// Step the active plane by `delta` planes along its normal.
+    pub fn step_slice(&self, delta: i64) {
+        if let Some(d) = self.drawn_untracked(self.plane.get_untracked()) {
+            let n = self.scan.with_untracked(|s| s.as_ref().map_or(1, |s| d.plane.count(&s.volume))) as i64;
+            let i = (d.plane.index as i64 + delta).clamp(0, n - 1);
+            self.cursor.update(|c| c[d.plane.fixed] = i as f64);
+        }
+    }
 }
 
 /// The viewer's state: what is on screen ([`ViewState`]), what each pane shows, the decoder,
@@ -54,117 +311,9 @@ pub struct ViewerState {
     pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
     /// The tier, in words ("WebGPU (…)" or "CPU fallback (…)").
     pub backend: RwSignal<String>,
-    pub status: RwSignal<[Status; 2]>,
+    /// Each pane's status line, by slot ([`ViewerState::pane`]).
+    pub status: RwSignal<[Status; PANES]>,
     pub error: RwSignal<Option<String>>,
-}
-
-impl ViewState {
-    /// The view keys shared by the viewer and the reader study: zoom, fit, auto window.
-    pub fn view_key(self, key: &str) -> bool {
-        match key {
-            "+" | "=" => self.set_zoom(self.zoom.get_untracked() * 1.25),
-            "-" => self.set_zoom(self.zoom.get_untracked() / 1.25),
-            "f" | "F" => self.fit(),
-            "a" | "A" => {
-                if let Some((scan, i)) = self.current_slice_untracked() {
-                    self.window.set(Window::auto(&scan.volume.slices[i]));
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    pub fn device_pixel_ratio() -> f64 {
-        web_sys::window().map(|w| w.device_pixel_ratio()).unwrap_or(1.0)
-    }
-
-    /// Set the zoom (CSS pixels per slice pixel), kept within [`ZOOM_MIN`]..[`ZOOM_MAX`]: every
-    /// control goes through here.
-    pub fn set_zoom(&self, zoom: f64) {
-        self.zoom.set(zoom.clamp(ZOOM_MIN, ZOOM_MAX));
-    }
-
-    /// Zoom by `factor` about the pane point (`u`, `v`) in CSS pixels, which stays over the same
-    /// slice point; at the zoom range's ends the factor is cut so that it still does.
-    pub fn zoom_about(&self, factor: f64, u: f64, v: f64) {
-        let (w, h) = self.viewport.get_untracked();
-        let view = View { width: w as usize, height: h as usize, center: self.center.get_untracked(), zoom: self.zoom.get_untracked() };
-        let zoom = (view.zoom * factor).clamp(ZOOM_MIN, ZOOM_MAX);
-        let z = view.zoom_about(zoom / view.zoom, u, v);
-        self.zoom.set(zoom);
-        self.center.set(z.center);
-    }
-
-    /// The decode scale: backing-store pixels per slice pixel (zoom × devicePixelRatio), what
-    /// the decoder is asked for and what a study file states.
-    pub fn decode_scale(&self) -> f64 {
-        self.zoom.get() * Self::device_pixel_ratio()
-    }
-
-    pub fn set_decode_scale(&self, scale: f64) {
-        self.set_zoom(scale / Self::device_pixel_ratio());
-    }
-
-    /// The decode view: the viewport's backing store (CSS size × devicePixelRatio).
-    pub fn decode_view(&self) -> View {
-        let dpr = Self::device_pixel_ratio();
-        let (w, h) = self.viewport.get();
-        View {
-            width: (w * dpr).round().max(1.0) as usize,
-            height: (h * dpr).round().max(1.0) as usize,
-            center: self.center.get(),
-            zoom: self.decode_scale(),
-        }
-    }
-
-    /// Fit the current slice into the viewport.
-    pub fn fit(&self) {
-        if let Some(scan) = self.scan.get_untracked() {
-            let (w, h) = self.viewport.get_untracked();
-            let v = View::fit(w as usize, h as usize, scan.volume.width, scan.volume.height);
-            self.zoom.set(v.zoom);
-            self.center.set(v.center);
-            self.last_fit.set(Some((v.zoom, v.center)));
-        }
-    }
-
-    /// Fit again if the view is still the last fit (called when a pane's size changes).
-    pub fn refit_if_fitted(&self) {
-        if self.last_fit.get_untracked() == Some((self.zoom.get_untracked(), self.center.get_untracked())) {
-            self.fit();
-        }
-    }
-
-    /// Show a newly read scan: middle slice, fitted, auto window.
-    pub fn show(&self, scan: Scan) {
-        let mid = scan.volume.depth() / 2;
-        self.window.set(Window::auto(&scan.volume.slices[mid]));
-        self.slice.set(mid);
-        self.scan.set(Some(scan));
-        self.fit();
-    }
-
-    /// The slice on screen (clamped to the scan), tracked.
-    pub fn current_slice(&self) -> Option<(Scan, usize)> {
-        let scan = self.scan.get()?;
-        let i = self.slice.get().min(scan.volume.depth() - 1);
-        Some((scan, i))
-    }
-
-    pub fn current_slice_untracked(&self) -> Option<(Scan, usize)> {
-        let scan = self.scan.get_untracked()?;
-        let i = self.slice.get_untracked().min(scan.volume.depth() - 1);
-        Some((scan, i))
-    }
-
-    pub fn step_slice(&self, delta: i64) {
-        if let Some(scan) = self.scan.get_untracked() {
-            let n = scan.volume.depth() as i64;
-            let s = (self.slice.get_untracked() as i64 + delta).clamp(0, n - 1);
-            self.slice.set(s as usize);
-        }
-    }
 }
 
 impl ViewerState {
@@ -198,25 +347,42 @@ impl ViewerState {
         self.route.get_untracked() == Route::Study && !self.study_done.get_untracked()
     }
 
-    /// Whether both panes have finished decoding what is on screen now (the same slice and
+    /// What pane `slot` shows (tracked): its plane and method, or `None` when it is hidden. One
+    /// pane: slot 0 the active plane, slot 1 the same plane compared; three panes: axial,
+    /// coronal, sagittal in slots 0, 1, 2, each with the viewer's method.
+    pub fn pane(&self, slot: usize) -> Option<(PlaneName, Shown)> {
+        match (self.view.layout(), slot) {
+            (Layout::Three, s) if s < PANES => Some((PlaneName::ALL[s], self.shown(0))),
+            (Layout::One, 0) => Some((self.view.plane.get(), self.shown(0))),
+            (Layout::One, 1) if self.split_shown() => Some((self.view.plane.get(), self.shown(1))),
+            _ => None,
+        }
+    }
+
+    /// Whether every pane on screen has finished decoding what it shows now (the same plane and
     /// view): in a blinded study, the moment both frames appear and the case can be scored.
     pub fn both_final(&self) -> bool {
-        let Some((scan, i)) = self.view.current_slice() else { return false };
-        let now = shows(&scan.key(i), &self.view.decode_view());
-        self.status.with(|s| s.iter().all(|p| !p.busy && p.of == now))
+        let status = self.status.get();
+        (0..PANES).filter_map(|slot| self.pane(slot).map(|p| (slot, p))).all(|(slot, (name, _))| {
+            let Some((scan, d)) = self.view.current(name) else { return false };
+            let now = shows(&scan.key(&d.plane), &self.view.decode_view(name, d.aspect));
+            !status[slot].busy && status[slot].of == now
+        })
     }
 
     pub fn new(route: ReadSignal<Route>) -> Self {
         Self {
             view: ViewState {
                 scan: RwSignal::new_local(None),
-                slice: RwSignal::new(0),
-                zoom: RwSignal::new(1.0),
-                center: RwSignal::new([0.0, 0.0]),
+                cursor: RwSignal::new([0.0; 3]),
+                plane: RwSignal::new(PlaneName::Axial),
+                planes: [PlaneState::new(), PlaneState::new(), PlaneState::new()],
                 window: RwSignal::new(Window { center: 0.5, width: 1.0 }),
                 colormap: RwSignal::new(0),
-                viewport: RwSignal::new((800.0, 600.0)),
-                last_fit: RwSignal::new(None),
+                convention: RwSignal::new(Convention::Radiological),
+                layout_choice: RwSignal::new(Layout::Three),
+                crosshair: RwSignal::new(true),
+                route,
             },
             methods: [RwSignal::new(Shown::Method(Method::Coord)), RwSignal::new(Shown::Method(Method::Conv))],
             study_methods: RwSignal::new([Shown::Method(Method::Coord), Shown::Method(Method::Conv)]),

@@ -27,8 +27,8 @@ use wasm_bindgen::JsCast;
 
 struct State {
     device: Device,
-    /// coord, conv.
-    models: [Option<SrModel>; 2],
+    /// In the order of [`protocol::MODELS`].
+    models: [Option<SrModel>; 3],
     cache: BlockCache,
 }
 
@@ -62,11 +62,8 @@ async fn device() -> Result<(Device, String), String> {
 
 impl State {
     fn model(&self, name: &str) -> Result<(&SrModel, &'static str), String> {
-        let (i, name) = match name {
-            "coord" => (0, "coord"),
-            "conv" => (1, "conv"),
-            other => return Err(format!("no model named {other}")),
-        };
+        let i = protocol::MODELS.iter().position(|m| *m == name).ok_or_else(|| format!("no model named {name}"))?;
+        let name = protocol::MODELS[i];
         self.models[i].as_ref().map(|m| (m, name)).ok_or_else(|| format!("the {name} model is not loaded"))
     }
 
@@ -76,7 +73,7 @@ impl State {
 
     /// Block `b` of slice `key` encoded by `model`, from the cache or now.
     fn encoded(&mut self, key: &str, name: &'static str, b: Block) -> Result<Rc<Encoded>, String> {
-        let i = if name == "coord" { 0 } else { 1 };
+        let i = protocol::MODELS.iter().position(|m| *m == name).ok_or_else(|| format!("no model named {name}"))?;
         let model = self.models[i].as_ref().ok_or_else(|| format!("the {name} model is not loaded"))?;
         self.cache.encoded(key, name, model, b, &self.device).ok_or_else(|| format!("slice {key} was not sent"))
     }
@@ -90,7 +87,7 @@ async fn handle(state: &mut State, head: ToWorker, data: JsValue) -> Option<Repl
         ToWorker::Models => {
             let mut errors = Vec::new();
             let files = js_sys::Array::from(&data);
-            for (i, name) in ["coord", "conv"].iter().enumerate() {
+            for (i, name) in protocol::MODELS.iter().enumerate() {
                 let Some(bytes) = files.get(i as u32).dyn_ref::<js_sys::Uint8Array>().map(|a| a.to_vec()) else { continue };
                 match coordsr::weights::load(&bytes, &state.device) {
                     Ok((m, _)) => state.models[i] = Some(m),
@@ -229,7 +226,7 @@ pub fn worker_start() {
             Ok(d) => d,
             Err(message) => return post(&scope, (FromWorker::Unusable { message }, None, None)),
         };
-        let mut state = State { device, models: [None, None], cache: BlockCache::default() };
+        let mut state = State { device, models: [None, None, None], cache: BlockCache::default() };
         post(&scope, (FromWorker::Ready { device: name }, None, None));
         while let Some(msg) = rx.next().await {
             let reply = match protocol::read::<ToWorker>(&msg) {

@@ -33,5 +33,6 @@ pub mod phantom;
 pub mod bench;
 pub mod chart;
 pub mod view;
+pub mod readout;
 pub mod tiles;
 pub mod study;

@@ -17,6 +17,20 @@ use crate::skip::{self, Skip};
 use crate::volume::{Plane, Volume};
 use burn::tensor::Device;
 
+/// Pixels more than this much taller than wide (or wider than tall) make a plane a reformat
+/// across thick slices rather than an acquired image: in-plane pixels of one scan differ by a
+/// few percent at most, slice spacings by 1.5× and more.
+pub const REFORMAT_ASPECT: f64 = 1.1;
+
+/// The coord model a viewer decodes a drawn plane with: the through-plane model (built-in name
+/// `coord-through`) on a reformat across thick slices, whose pixels are `aspect` (height over
+/// width, mm) times as tall as wide, as it was trained (thick slices stacked along one image
+/// axis); the in-plane model (`coord`) on an acquired plane. The browser and `coordsr render
+/// --plane` choose by this one rule.
+pub fn coord_model_for(aspect: f64) -> &'static str {
+    if aspect > REFORMAT_ASPECT || aspect < 1.0 / REFORMAT_ASPECT { "coord-through" } else { "coord" }
+}
+
 /// How a plane is brought from thick slices to the fine grid along its vertical (slice) axis.
 #[derive(Clone, Copy)]
 pub enum PlaneMethod<'a> {
@@ -140,6 +154,15 @@ pub fn upscale(vol: &Volume, axis: &SliceAxis, method: PlaneMethod, device: &Dev
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reformats_of_thick_slices_get_the_through_plane_model() {
+        assert_eq!(coord_model_for(1.0), "coord");
+        assert_eq!(coord_model_for(1.05), "coord");
+        assert_eq!(coord_model_for(4.0), "coord-through");
+        assert_eq!(coord_model_for(0.25), "coord-through");
+        assert!(crate::methods::bundled::bytes(coord_model_for(4.0)).is_some(), "the built-in through-plane model exists");
+    }
     use crate::degrade::SliceProfile;
 
     fn oblique_volume(w: usize, h: usize, d: usize) -> Volume {

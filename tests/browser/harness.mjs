@@ -75,3 +75,26 @@ export function readNpy(file) {
   const data = new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
   return { shape, data };
 }
+
+/** A float32 NIfTI-1 volume of `dims` [w, h, d] with the 3×4 voxel-to-world `affine` (rows of
+ * the sform, RAS+ mm) and voxel (x, y, k) = `value(x, y, k)`; pixdim from the affine's columns. */
+export function writeNifti(file, dims, affine, value) {
+  const [w, h, d] = dims;
+  const header = Buffer.alloc(352);
+  header.writeInt32LE(348, 0);
+  [3, w, h, d, 1, 1, 1, 1].forEach((v, i) => header.writeInt16LE(v, 40 + 2 * i));
+  header.writeInt16LE(16, 70); // float32
+  header.writeInt16LE(32, 72);
+  const norm = (c) => Math.hypot(affine[0][c], affine[1][c], affine[2][c]);
+  [1, norm(0), norm(1), norm(2)].forEach((v, i) => header.writeFloatLE(v, 76 + 4 * i));
+  header.writeFloatLE(352, 108); // vox_offset
+  header.writeFloatLE(1, 112); // scl_slope
+  header.writeInt16LE(1, 254); // sform_code
+  affine.forEach((row, r) => row.forEach((v, c) => header.writeFloatLE(v, 280 + 16 * r + 4 * c)));
+  header.write('n+1\0', 344, 'latin1');
+  const data = Buffer.alloc(4 * w * h * d);
+  for (let k = 0; k < d; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    data.writeFloatLE(value(x, y, k), 4 * (x + w * (y + h * k)));
+  }
+  fs.writeFileSync(file, Buffer.concat([header, data]));
+}

@@ -44,7 +44,7 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       if (webgpu) {
         // The only adapter here is SwiftShader, a software renderer far slower than the CPU tier:
         // by default it is not chosen, and the status line says why.
-        await page.goto(server.origin + '/?method=bicubic');
+        await page.goto(server.origin + '/?method=bicubic&layout=1');
         await frame(page, { method: 'bicubic' }, 'the sample (automatic tier)');
         const auto = await page.textContent('[data-testid=status]');
         assert.match(auto, /CPU fallback \(the WebGPU adapter \(.*\) is a (software renderer|fallback)/i, auto);
@@ -52,7 +52,9 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       }
       // Open on the bundled sample, shown with bicubic so start-up is quick on software WebGPU;
       // ?backend=webgpu forces the software adapter for this correctness test.
-      await page.goto(server.origin + (webgpu ? '/?backend=webgpu&method=bicubic' : '/?method=bicubic'));
+      // One pane (?layout=1): the comparison split and the simulated mode live there; the
+      // three-plane layout has its own test (planes.test.mjs).
+      await page.goto(server.origin + (webgpu ? '/?backend=webgpu&method=bicubic&layout=1' : '/?method=bicubic&layout=1'));
       await frame(page, { method: 'bicubic' }, 'the sample');
       const status = await page.textContent('[data-testid=status]');
       assert.match(status, webgpu ? /WebGPU \(.*\) · in a decoding worker/ : /CPU fallback/, status);
@@ -97,9 +99,10 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       assert.equal(f.width, Math.round(canvas.cw * canvas.dpr));
       assert.equal(f.height, Math.round(canvas.ch * canvas.dpr));
 
-      // Same pixels as the native engine for the same slice, view and weights.
+      // Same pixels as the native engine for the same plane, view and weights (the axial plane,
+      // oriented as the viewer draws it: this RAS volume's slice turned to radiological).
       const ref = path.join(tmp, 'ref.npy');
-      execFileSync(coordsr, ['render', vol, '--slice', '3', '--method', 'coord', '--weights', WEIGHTS,
+      execFileSync(coordsr, ['render', vol, '--plane', 'axial', '--slice', '3', '--method', 'coord', '--weights', WEIGHTS,
         '--width', String(f.width), '--height', String(f.height), '--center', `${f.centerX},${f.centerY}`,
         '--zoom', String(f.zoom), '-o', ref]);
       const native = readNpy(ref);
@@ -170,10 +173,13 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       assert.equal(await page.evaluate(() => window.coordsrFrame.slice), 3);
 
       if (!webgpu) {
-        // The page thread only composes: on a fresh page with the 512² sample, no task over
-        // 100 ms while a 1024² view at 2× is encoded (a new encoding) and decoded by the workers.
-        await page.goto(server.origin + '/?method=bicubic');
+        // The page thread only composes: on a fresh page with the 512² shoulder slice, no task
+        // over 100 ms while a 1024² view at 2× is encoded (a new encoding) and decoded by the
+        // workers.
+        await page.goto(server.origin + '/?method=bicubic&layout=1');
         await frame(page, { method: 'bicubic', minWidth: 1 }, 'the sample, again');
+        await page.setInputFiles('[data-testid=file]', path.join(root, 'static/sample/shoulder_512.nii.gz'));
+        await page.waitForFunction(() => (document.querySelector('footer')?.textContent ?? '').includes('shoulder_512'), null, { timeout: TIMEOUT });
         const line = await page.textContent('[data-testid=status]');
         assert.match(line, /\d+ decoding workers/, line);
         const r = await page.evaluate(async () => {

@@ -25,7 +25,7 @@ pub fn HomePage() -> impl IntoView {
             <section class="try-it">
                 <h2>"Try it"</h2>
                 <p>{move || if ready() {
-                    "The bundled shoulder slice, decoded by the coordinate decoder at the zoom you choose, in your browser.".to_string()
+                    "An axial slice of the bundled brain template, decoded by the coordinate decoder at the zoom you choose, in your browser. The viewer shows its coronal and sagittal planes too, super-resolved across its 4 mm slices.".to_string()
                 } else {
                     format!("Loading the model and the sample scan… {}", state.backend.get())
                 }}</p>

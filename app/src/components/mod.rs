@@ -7,6 +7,7 @@ pub mod method_select;
 pub mod metrics_panel;
 pub mod paired_differences;
 pub mod pane;
+pub mod pane_overlay;
 pub mod results_page;
 pub mod site_nav;
 pub mod status_bar;

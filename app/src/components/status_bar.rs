@@ -29,10 +29,19 @@ pub fn StatusBar() -> impl IntoView {
             } else {
                 format!("{backend} · preparing both sides…")
             }
-        } else if state.split_shown() {
-            format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
         } else {
-            format!("{backend} · {}", describe(&s[0], true))
+            let panes: Vec<(usize, String)> =
+                (0..crate::state::PANES).filter_map(|i| state.pane(i).map(|(name, _)| (i, name.as_str().to_string()))).collect();
+            match panes.len() {
+                0 | 1 => format!("{backend} · {}", describe(&s[0], true)),
+                2 if state.view.layout() == crate::state::Layout::One => {
+                    format!("{backend} · left {}: {} · right {}: {}", s[0].method, describe(&s[0], false), s[1].method, describe(&s[1], false))
+                }
+                _ => {
+                    let each: Vec<String> = panes.iter().map(|(i, name)| format!("{name}: {}", describe(&s[*i], false))).collect();
+                    format!("{backend} · {}", each.join(" · "))
+                }
+            }
         }
     };
     view! {

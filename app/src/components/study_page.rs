@@ -65,10 +65,13 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
     let (left, right) = (method(left)?, method(right)?);
     state.study_methods.set([left, right]);
     state.show(scan);
-    state.view.slice.set(slice);
+    // The study draws stored slices ([`crate::state::ViewState::drawn`]) in the active plane's
+    // pane: its slice is the crosshair's k.
+    state.view.set_slice(slice);
+    let name = state.view.plane.get_untracked();
     // The study's scale is the decode scale: CSS zoom × devicePixelRatio.
-    state.view.set_decode_scale(case.zoom);
-    state.view.center.set(case.center.unwrap_or([(image.width as f64 - 1.0) / 2.0, (image.height as f64 - 1.0) / 2.0]));
+    state.view.set_decode_scale(name, case.zoom);
+    state.view.of(name).center.set(case.center.unwrap_or([(image.width as f64 - 1.0) / 2.0, (image.height as f64 - 1.0) / 2.0]));
     state.view.window.set(match case.window {
         Some([center, width]) => Window { center: center as f32, width: width as f32 },
         None => Window::auto(&image),

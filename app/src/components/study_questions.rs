@@ -74,8 +74,8 @@ fn next(state: ViewerState, session: RwSignal<Option<Session>, LocalStorage>, me
     let viewing = Viewing {
         millis: session.with_untracked(|s| s.as_ref().map_or(0.0, |s| s.viewing_millis())),
         // The decode scale, as the study file states it.
-        zoom: state.view.decode_scale(),
-        center: state.view.center.get_untracked(),
+        zoom: untrack(|| state.view.decode_scale(state.view.plane.get())),
+        center: state.view.of(state.view.plane.get_untracked()).center.get_untracked(),
         window: [w.center as f64, w.width as f64],
     };
     let mut result = Ok(());

@@ -1,7 +1,10 @@
-//! Slice, zoom, method and window controls.
+//! Layout, plane, slice, zoom, method, window and orientation controls.
 
 use crate::decoder::Shown;
 use crate::display::Window;
+use crate::state::Layout;
+use coordsr::orientation::PlaneName;
+use coordsr::oriented::Convention;
 use crate::components::method_select::MethodSelect;
 use crate::simulation::FACTORS;
 use crate::simulation::SimulationState;
@@ -14,31 +17,55 @@ use leptos::prelude::*;
 pub fn Toolbar() -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let sim = expect_context::<SimulationState>();
-    let depth = move || state.view.scan.with(|s| s.as_ref().map_or(1, |s| s.volume.depth()));
+    let slice = move || state.view.slice().unwrap_or((0, 1));
+    let one = move || state.view.layout() == Layout::One;
     let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     // The slider moves in log2(zoom) so every octave gets the same travel.
     view! {
         <div class="toolbar">
-            <label title="Slice (↑/↓, Shift+wheel)">
+            <Show when=move || !state.view.stored()>
+            <label title="One pane or three (L)">
+                "layout "
+                <select data-testid="layout" on:change=move |ev| {
+                    state.view.layout_choice.set(if event_target_value(&ev) == "1" { Layout::One } else { Layout::Three })
+                }>
+                    <option value="3" selected=move || state.view.layout_choice.get() == Layout::Three>"3 planes"</option>
+                    <option value="1" selected=move || state.view.layout_choice.get() == Layout::One>"1 plane"</option>
+                </select>
+            </label>
+            <label title="The plane the slice and zoom controls act on; the one pane shows it (V cycles)">
+                "plane "
+                <select data-testid="plane" on:change=move |ev| {
+                    if let Ok(p) = event_target_value(&ev).parse::<PlaneName>() { state.view.plane.set(p) }
+                }>
+                    {PlaneName::ALL.into_iter().map(|p| view! {
+                        <option value=p.as_str() selected=move || state.view.plane.get() == p>{p.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            </Show>
+            <label title="Slice of the active plane (↑/↓, Shift+wheel)">
                 "slice "
-                <input type="range" min="0" max=move || depth() - 1 step="1" data-testid="slice"
-                    prop:value=move || state.view.slice.get().to_string()
-                    on:input=move |ev| state.view.slice.set(event_target_value(&ev).parse().unwrap_or(0)) />
-                <span class="value">{move || format!("{}/{}", state.view.slice.get() + 1, depth())}</span>
+                <input type="range" min="0" max=move || slice().1 - 1 step="1" data-testid="slice"
+                    prop:value=move || slice().0.to_string()
+                    on:input=move |ev| state.view.set_slice(event_target_value(&ev).parse().unwrap_or(0)) />
+                <span class="value">{move || format!("{}/{}", slice().0 + 1, slice().1)}</span>
             </label>
             <ZoomSlider testid="zoom" />
-            <button on:click=move |_| state.view.fit() title="Fit (F)">"fit"</button>
-            <button on:click=move |_| state.view.set_decode_scale(1.0) title="One slice pixel per screen pixel (1)">"1:1"</button>
+            <button on:click=move |_| state.view.fit(state.view.plane.get_untracked()) title="Fit (F)">"fit"</button>
+            <button on:click=move |_| state.view.set_decode_scale(state.view.plane.get_untracked(), 1.0) title="One image pixel per screen pixel (1)">"1:1"</button>
             <Show when=move || !state.blinded()>
             <label>
                 "method "
                 <MethodSelect index=0 />
             </label>
+            </Show>
+            <Show when=move || !state.blinded() && one()>
             <label title="Side by side: a second pane with synced zoom, pan and window">
                 "compare "
                 <select data-testid="compare" on:change=move |ev| {
                     match Shown::from_key(&event_target_value(&ev)) {
-                        Some(m) => { state.methods[1].set(m); state.split.set(true) }
+                        Some(m) => { state.methods[1].set(m); state.split.set(true); state.view.layout_choice.set(Layout::One) }
                         None => state.split.set(false),
                     }
                 }>
@@ -67,27 +94,51 @@ pub fn Toolbar() -> impl IntoView {
                 " data consistency"
             </label>
             </Show>
-            <label>
+            <label title="MR intensities have no fixed scale: every preset comes from this volume's percentiles (A: auto; right-drag: window/level)">
                 "window "
                 <select data-testid="window" on:change=move |ev| {
                     let Some(scan) = state.view.scan.get_untracked() else { return };
-                    let slice = &scan.volume.slices[state.view.slice.get_untracked().min(scan.volume.depth() - 1)];
+                    let v = &scan.volume;
                     let w = match event_target_value(&ev).as_str() {
-                        "full" => {
-                            let (lo, hi) = slice.min_max();
-                            Window { center: (lo + hi) / 2.0, width: (hi - lo).max(1e-6) }
+                        "full" => Window::volume_percentiles(v, 0.0, 1.0),
+                        "bright" => Window::volume_percentiles(v, 0.5, 0.999),
+                        "contrast" => { let a = Window::auto_volume(v); Window { center: a.center, width: a.width * 0.6 } }
+                        "plane" => {
+                            let name = state.view.plane.get_untracked();
+                            match state.view.drawn_untracked(name).and_then(|d| d.plane.image(v).ok()) {
+                                Some(img) => Window::auto(&img),
+                                None => Window::auto_volume(v),
+                            }
                         }
-                        "soft" => { let a = Window::auto(slice); Window { center: a.center, width: a.width * 0.6 } }
-                        _ => Window::auto(slice),
+                        _ => Window::auto_volume(v),
                     };
                     state.view.window.set(w);
                 }>
-                    <option value="auto">"auto (1–99.5 %)"</option>
+                    <option value="auto">"auto: volume 1–99.5 %"</option>
+                    <option value="plane">"auto: this plane 1–99.5 %"</option>
+                    <option value="contrast">"more contrast (60 % of auto)"</option>
+                    <option value="bright">"bright tissue (50–99.9 %)"</option>
                     <option value="full">"full range"</option>
-                    <option value="soft">"narrow (60 % of auto)"</option>
                 </select>
                 <span class="value">{move || { let w = state.view.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
             </label>
+            <Show when=move || !state.view.stored()>
+            <label title="Which side the patient's right is drawn on (N switches)">
+                <select data-testid="convention" on:change=move |ev| {
+                    if let Ok(c) = event_target_value(&ev).parse::<Convention>() { state.view.convention.set(c) }
+                }>
+                    <option value="radiological" selected=move || state.view.convention.get() == Convention::Radiological>{Convention::Radiological.describe()}</option>
+                    <option value="neurological" selected=move || state.view.convention.get() == Convention::Neurological>{Convention::Neurological.describe()}</option>
+                </select>
+            </label>
+            <label title="Show the crosshair (C)">
+                <input type="checkbox" data-testid="crosshair" prop:checked=move || state.view.crosshair.get()
+                    on:change=move |ev| state.view.crosshair.set(event_target_checked(&ev)) />
+                " crosshair"
+            </label>
+            </Show>
+            <button data-testid="save-png" on:click=move |_| crate::snapshot::save_active(state)
+                title="Save the active pane as PNG with its labels and provenance (S)">"save PNG"</button>
             <label>
                 "colour "
                 <select data-testid="colormap" on:change=move |ev| state.view.colormap.set(if event_target_value(&ev) == "hot" { 1 } else { 0 })>

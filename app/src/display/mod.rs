@@ -7,6 +7,7 @@
 pub mod gpu;
 
 use coordsr::image::Image;
+use coordsr::volume::Volume;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
@@ -18,15 +19,36 @@ pub struct Window {
 }
 
 impl Window {
-    /// From the 1st to the 99.5th percentile of a slice: what "auto" means.
+    /// From the 1st to the 99.5th percentile of a slice: what "auto" means for one plane.
     pub fn auto(slice: &Image) -> Window {
-        let mut v: Vec<f32> = slice.data.iter().copied().filter(|x| x.is_finite()).collect();
+        Self::percentiles(slice.data.iter().copied().filter(|x| x.is_finite()).collect(), 0.01, 0.995)
+    }
+
+    /// From the 1st to the 99.5th percentile of the whole volume (every voxel up to a million,
+    /// evenly strided beyond): MR intensities have no fixed scale, so a window is set from
+    /// the scan itself on load, the same for every plane.
+    pub fn auto_volume(volume: &Volume) -> Window {
+        Self::percentiles(Self::voxels(volume), 0.01, 0.995)
+    }
+
+    /// The window from percentile `lo` to `hi` of the volume's voxels (an MR preset).
+    pub fn volume_percentiles(volume: &Volume, lo: f64, hi: f64) -> Window {
+        Self::percentiles(Self::voxels(volume), lo, hi)
+    }
+
+    fn voxels(volume: &Volume) -> Vec<f32> {
+        let total: usize = volume.slices.iter().map(|s| s.data.len()).sum();
+        let stride = total.div_ceil(1 << 20).max(1);
+        volume.slices.iter().flat_map(|s| s.data.iter()).step_by(stride).copied().filter(|x| x.is_finite()).collect()
+    }
+
+    fn percentiles(mut v: Vec<f32>, lo: f64, hi: f64) -> Window {
         if v.is_empty() {
             return Window { center: 0.5, width: 1.0 };
         }
         v.sort_by(|a, b| a.total_cmp(b));
         let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-        let (lo, hi) = (q(0.01), q(0.995));
+        let (lo, hi) = (q(lo), q(hi));
         let width = (hi - lo).max(1e-6);
         Window { center: lo + width / 2.0, width }
     }

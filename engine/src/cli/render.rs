@@ -67,7 +67,13 @@ impl Args {
         let [sx, sy] = plane.spacing(&vol);
         let view = if self.plane.is_some() { view.with_aspect(sy / sx) } else { view };
         let dev = backend.device()?;
-        let img = match (self.method, load_model(self.method, self.weights.as_deref(), &dev)?) {
+        // Without --weights, coord on a reformat across thick slices is the through-plane model,
+        // as in the viewer (through_plane::coord_model_for).
+        let model = match (self.method, self.plane, &self.weights) {
+            (Method::Coord, Some(_), None) => Some(coordsr::methods::Trained::bundled(coordsr::through_plane::coord_model_for(view.aspect), &dev)?),
+            _ => load_model(self.method, self.weights.as_deref(), &dev)?,
+        };
+        let img = match (self.method, model) {
             (_, Some(t)) => t.model.render_view(s, &view, &dev),
             (Method::Bicubic, None) => view.bicubic(s),
             (Method::Nearest, None) => view.nearest(s),
