@@ -94,6 +94,7 @@ pub fn evaluate(
                     n_slices: pairs.len(),
                     dataset: ds.name.clone(),
                     per_slice,
+                    seed: m.trained().and_then(Trained::seed),
                 });
                 progress(&format!("{} {} {}×", ds.name, m.name(), fmt_num(scale)));
             }
@@ -155,6 +156,7 @@ pub fn read_csv(text: &str) -> Result<Vec<Row>, String> {
                 n_slices: f[7].parse().map_err(|_| bad())?,
                 dataset: f[8].clone(),
                 per_slice: Vec::new(),
+                seed: None,
             })
         })
         .collect()
@@ -371,6 +373,7 @@ mod tests {
             n_slices: 12,
             dataset: "brain-t1-studyforrest".into(),
             per_slice: Vec::new(),
+            seed: None,
         };
         let rows = vec![row("bicubic", 1.5), row("coord", 2.0)];
         let back = read_csv(&to_csv(&rows)).unwrap();
@@ -395,6 +398,7 @@ mod tests {
             n_slices: vifs.len(),
             dataset: "scan".into(),
             per_slice: vifs.iter().map(|&v| metrics::Metrics { vif: v, psnr: 30.5, ssim: 0.9 }).collect(),
+            seed: None,
         };
         let rows = vec![row("zerofill", "", 2.0, &[0.41, 0.52]), row("coord", "10", 2.0, &[0.43, 0.51]), row("coord", "10", 3.0, &[0.3, 0.2])];
         let text = to_per_slice_csv(&rows);

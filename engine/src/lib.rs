@@ -28,6 +28,7 @@ pub mod train;
 pub mod methods;
 pub mod table;
 pub mod eval;
+pub mod loso;
 pub mod paired;
 pub mod phantom;
 pub mod bench;

@@ -56,6 +56,11 @@ impl Trained {
         self.header.method()
     }
 
+    /// The seed it was trained with, when the file says.
+    pub fn seed(&self) -> Option<u64> {
+        self.header.meta.get("seed").and_then(|s| s.as_u64())
+    }
+
     /// λ of the denoising term it was trained with (0 when the file does not say).
     pub fn lambda(&self) -> f64 {
         self.header.lambda()

@@ -174,6 +174,7 @@ mod tests {
             n_slices: vifs.len(),
             dataset: "test-scan".into(),
             per_slice: vifs.iter().map(|&v| Metrics { vif: v, psnr: 30.0 + v, ssim: 0.9 }).collect(),
+            seed: None,
         }
     }
 

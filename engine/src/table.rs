@@ -18,6 +18,10 @@ pub struct Row {
     pub ssim: f64,
     pub n_slices: usize,
     pub dataset: String,
+    /// The training seed of the model (from its weights' metadata), when there is one: the
+    /// cross-subject tables tell runs of one configuration apart by it (results.csv does not).
+    #[serde(skip)]
+    pub seed: Option<u64>,
     /// Each slice's scores, in the order `data::load_reference_slices` returns them, so one slice
     /// can be re-scored later (the check that committed weights reproduce the committed table).
     #[serde(skip)]

@@ -12,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { serve, launch, writeNifti, writeTestNifti, readNpy, coordsr, shots, root } from './harness.mjs';
 
 const TIMEOUT = 600_000;
-const WEIGHTS = path.join(root, 'static/weights/coord.csrw');
+// A reformat across thick slices is decoded by the through-plane model (through_plane::coord_model_for).
+const WEIGHTS = path.join(root, 'static/weights/coord-through.csrw');
 const DIMS = [24, 20, 16];
 const c30 = Math.cos(Math.PI / 6), s30 = Math.sin(Math.PI / 6);
 // Each affine with the axis codes nibabel 5.4's aff2axcodes gives it (checked when this test was
@@ -175,6 +176,8 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       // decoded by coord at the displayed resolution in both axes, equals the native render.
       const thick = path.join(tmp, 'thick.nii');
       writeTestNifti(thick, 96, 80, 24);
+      // Smaller on WebGPU: SwiftShader decodes far slower than the CPU tier (a correctness test).
+      await page.setViewportSize(webgpu ? { width: 560, height: 400 } : { width: 1200, height: 640 });
       await page.goto(`${server.origin}/?method=bicubic&layout=1&plane=coronal${webgpu ? '&backend=webgpu' : ''}#/viewer`);
       await page.waitForFunction(() => window.coordsrFrame?.method === 'bicubic', null, { timeout: TIMEOUT, polling: 250 });
       await page.setInputFiles('[data-testid=file]', thick);

@@ -31,6 +31,7 @@ fn row(method: &str, lambda: &str, ts: &str, scale: f64, vif: f64) -> Row {
         n_slices: 4,
         dataset: "test-scan".into(),
         per_slice: Vec::new(),
+        seed: None,
     }
 }
 

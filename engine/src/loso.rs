@@ -1,0 +1,528 @@
+//! The cross-subject evaluation (RESULTS.md, "Cross-subject protocol"; issue 30): every brain
+//! subject tested once by the models of the fold that kept it out, several seeds, the subject as
+//! the unit of the statistics.
+//!
+//! `coordsr eval --fold K` writes this fold's scores as `loso.csv` (means over slices) and
+//! `loso_per_slice.csv` (the slices) — one row per (fold, test subject, seed, method, skip, λ,
+//! training scales, query scale, dataset); concatenated over the folds they are
+//! `results/loso*.csv`, and [`summarise`] turns the per-slice file into the cross-subject table
+//! and the claims table. A margin of method A over B is paired per slice (same fold, dataset,
+//! scale, slice; same seed where both have seeds, a classical method's one row otherwise). Across
+//! folds: the mean ± SD of the per-subject margins, the spread over seeds, a hierarchical
+//! bootstrap (subjects, then slices within each) for the 95 % interval, and the sign count over
+//! folds × seeds.
+
+use crate::csv;
+use crate::data::Rng;
+use crate::methods::fmt_num;
+use crate::table::Row;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// The columns of `loso_per_slice.csv`, in order.
+pub const PER_SLICE_COLUMNS: [&str; 13] =
+    ["fold", "test_subject", "seed", "method", "skip", "lambda", "train_scales", "query_scale", "dataset", "slice", "psnr", "ssim", "vif"];
+
+/// The columns of `loso.csv`, in order.
+pub const COLUMNS: [&str; 13] =
+    ["fold", "test_subject", "seed", "method", "skip", "lambda", "train_scales", "query_scale", "dataset", "n_slices", "psnr", "ssim", "vif"];
+
+/// A results row's method name split into the decoder (or classical method) and its skip:
+/// "coord-bilinear" → ("coord", "bilinear"), "conv" → ("conv", "zerofill"), "bicubic" →
+/// ("bicubic", "").
+pub fn method_and_skip(name: &str) -> (String, String) {
+    match name.strip_suffix("-bilinear") {
+        Some(m) => (m.into(), "bilinear".into()),
+        None if name == "coord" || name == "conv" => (name.into(), "zerofill".into()),
+        None => (name.into(), String::new()),
+    }
+}
+
+fn key_fields(r: &Row, fold: usize, test_subject: &str) -> Vec<String> {
+    let (method, skip) = method_and_skip(&r.method);
+    vec![
+        fold.to_string(),
+        test_subject.to_string(),
+        r.seed.map_or(String::new(), |s| s.to_string()),
+        method,
+        skip,
+        r.lambda.clone(),
+        r.train_scales.clone(),
+        fmt_num(r.query_scale),
+        r.dataset.clone(),
+    ]
+}
+
+/// `loso.csv` for one fold's rows: means over each row's slices.
+pub fn to_csv(rows: &[Row], fold: usize, test_subject: &str) -> String {
+    let mut s = csv::line(&COLUMNS) + "\n";
+    for r in rows {
+        let mut f = key_fields(r, fold, test_subject);
+        f.extend([r.n_slices.to_string(), r.psnr.to_string(), r.ssim.to_string(), r.vif.to_string()]);
+        let _ = writeln!(s, "{}", csv::line(&f));
+    }
+    s
+}
+
+/// `loso_per_slice.csv` for one fold's rows.
+pub fn to_per_slice_csv(rows: &[Row], fold: usize, test_subject: &str) -> String {
+    let mut s = csv::line(&PER_SLICE_COLUMNS) + "\n";
+    for r in rows {
+        for (i, m) in r.per_slice.iter().enumerate() {
+            let mut f = key_fields(r, fold, test_subject);
+            f.extend([i.to_string(), m.psnr.to_string(), m.ssim.to_string(), m.vif.to_string()]);
+            let _ = writeln!(s, "{}", csv::line(&f));
+        }
+    }
+    s
+}
+
+/// One slice's scores of one model (or classical method) of one fold.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SliceScore {
+    pub fold: usize,
+    pub test_subject: String,
+    pub seed: Option<u64>,
+    /// Decoder or classical method, skip, λ, training scales: which configuration.
+    pub config: Config,
+    pub query_scale: f64,
+    pub dataset: String,
+    pub slice: usize,
+    pub psnr: f64,
+    pub ssim: f64,
+    pub vif: f64,
+}
+
+/// A configuration as the tables name it.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Config {
+    pub method: String,
+    pub skip: String,
+    pub lambda: String,
+    pub train_scales: String,
+}
+
+impl Config {
+    pub fn new(method: &str, skip: &str, lambda: &str, train_scales: &str) -> Self {
+        Self { method: method.into(), skip: skip.into(), lambda: lambda.into(), train_scales: train_scales.into() }
+    }
+
+    /// "coord λ=10 1–2× bilinear", "bicubic".
+    pub fn label(&self) -> String {
+        if self.lambda.is_empty() {
+            return self.method.clone();
+        }
+        format!("{} λ={} {}× {}", self.method, self.lambda, self.train_scales.replace('-', "–"), self.skip)
+    }
+}
+
+/// Read `loso_per_slice.csv` (one fold's or all folds' concatenated, each with its header).
+pub fn read_per_slice_csv(text: &str) -> Result<Vec<SliceScore>, String> {
+    let mut out = Vec::new();
+    for r in csv::parse(text)? {
+        let f = &r.fields;
+        if f.iter().map(|x| x.trim()).eq(PER_SLICE_COLUMNS) {
+            continue;
+        }
+        let bad = |why: &str| format!("line {}: {why}: {:?}", r.line, csv::line(f));
+        if f.len() != PER_SLICE_COLUMNS.len() {
+            return Err(bad("wrong number of fields"));
+        }
+        let num = |s: &str| s.parse::<f64>().map_err(|_| bad("not a number"));
+        out.push(SliceScore {
+            fold: f[0].parse().map_err(|_| bad("not a fold"))?,
+            test_subject: f[1].clone(),
+            seed: if f[2].is_empty() { None } else { Some(f[2].parse().map_err(|_| bad("not a seed"))?) },
+            config: Config::new(&f[3], &f[4], &f[5], &f[6]),
+            query_scale: num(&f[7])?,
+            dataset: f[8].clone(),
+            slice: f[9].parse().map_err(|_| bad("not a slice index"))?,
+            psnr: num(&f[10])?,
+            ssim: num(&f[11])?,
+            vif: num(&f[12])?,
+        });
+    }
+    Ok(out)
+}
+
+/// Which score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Metric {
+    Psnr,
+    Ssim,
+    Vif,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::Psnr, Metric::Ssim, Metric::Vif];
+
+    fn of(self, s: &SliceScore) -> f64 {
+        match self {
+            Metric::Psnr => s.psnr,
+            Metric::Ssim => s.ssim,
+            Metric::Vif => s.vif,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Metric::Psnr => "PSNR",
+            Metric::Ssim => "SSIM",
+            Metric::Vif => "VIF",
+        }
+    }
+
+    /// Decimals a margin of this metric is reported with.
+    fn decimals(self) -> usize {
+        match self {
+            Metric::Psnr => 2,
+            _ => 4,
+        }
+    }
+}
+
+/// The paired margins of A over B on one subject (one fold's test subject), per seed: each
+/// seed's slice-by-slice differences, slices in order.
+pub type SubjectMargins = Vec<(Option<u64>, Vec<f64>)>;
+
+/// A − B per slice on `dataset` at `scale`, by fold (subject): paired on fold, slice and seed (a
+/// seedless side pairs with every seed of the other; two seeded sides pair on common seeds).
+pub fn margins(scores: &[SliceScore], a: &Config, b: &Config, metric: Metric, scale: f64, dataset: impl Fn(&SliceScore) -> bool) -> BTreeMap<usize, SubjectMargins> {
+    let pick = |c: &Config| -> BTreeMap<(usize, Option<u64>), BTreeMap<usize, f64>> {
+        let mut m: BTreeMap<(usize, Option<u64>), BTreeMap<usize, f64>> = BTreeMap::new();
+        for s in scores.iter().filter(|s| &s.config == c && s.query_scale == scale && dataset(s)) {
+            m.entry((s.fold, s.seed)).or_default().insert(s.slice, metric.of(s));
+        }
+        m
+    };
+    let (sa, sb) = (pick(a), pick(b));
+    let mut out: BTreeMap<usize, SubjectMargins> = BTreeMap::new();
+    for ((fold, seed_a), slices_a) in &sa {
+        for ((fold_b, seed_b), slices_b) in &sb {
+            if fold_b != fold || (seed_a.is_some() && seed_b.is_some() && seed_a != seed_b) {
+                continue;
+            }
+            let d: Vec<f64> = slices_a.iter().filter_map(|(i, va)| slices_b.get(i).map(|vb| va - vb)).collect();
+            if !d.is_empty() {
+                out.entry(*fold).or_default().push((seed_a.or(*seed_b), d));
+            }
+        }
+    }
+    out
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+fn sd(v: &[f64]) -> f64 {
+    if v.len() < 2 {
+        return f64::NAN;
+    }
+    let m = mean(v);
+    (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+}
+
+/// A margin summarised over subjects.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// Subjects (folds) with data.
+    pub subjects: usize,
+    /// Mean and SD over subjects of each subject's margin (its seeds' and slices' mean).
+    pub mean: f64,
+    pub sd: f64,
+    /// Mean over subjects of the SD over seeds of the seed-level margins (NaN with one seed).
+    pub seed_sd: f64,
+    /// 95 % hierarchical bootstrap interval (subjects, then slices within each).
+    pub interval: (f64, f64),
+    /// Seed-level margins (fold × seed) above zero, of how many.
+    pub positive: usize,
+    pub runs: usize,
+}
+
+/// Summarise per-subject margins (see [`margins`]).
+pub fn summarise(by_subject: &BTreeMap<usize, SubjectMargins>) -> Option<Summary> {
+    if by_subject.is_empty() {
+        return None;
+    }
+    // A subject's per-slice margin: the mean over its seeds of that slice's margin.
+    let subject_slices: Vec<Vec<f64>> = by_subject
+        .values()
+        .map(|seeds| {
+            let n = seeds.iter().map(|(_, d)| d.len()).min().unwrap_or(0);
+            (0..n).map(|i| mean(&seeds.iter().map(|(_, d)| d[i]).collect::<Vec<_>>())).collect()
+        })
+        .collect();
+    let subject_means: Vec<f64> = subject_slices.iter().map(|d| mean(d)).collect();
+    let seed_means: Vec<Vec<f64>> = by_subject.values().map(|seeds| seeds.iter().map(|(_, d)| mean(d)).collect()).collect();
+    let seed_sds: Vec<f64> = seed_means.iter().map(|m| sd(m)).filter(|x| x.is_finite()).collect();
+    let all_runs: Vec<f64> = seed_means.iter().flatten().copied().collect();
+    Some(Summary {
+        subjects: by_subject.len(),
+        mean: mean(&subject_means),
+        sd: sd(&subject_means),
+        seed_sd: if seed_sds.is_empty() { f64::NAN } else { mean(&seed_sds) },
+        interval: hierarchical_bootstrap(&subject_slices, 0.95, 10_000, 30),
+        positive: all_runs.iter().filter(|&&x| x > 0.0).count(),
+        runs: all_runs.len(),
+    })
+}
+
+/// Percentile interval at `level` of the mean margin when both the subjects and, within each
+/// drawn subject, its slices are resampled with replacement (the two levels of variation: which
+/// subjects were scanned, which slices of them were scored). A fixed seed: reports re-run to the
+/// same interval.
+pub fn hierarchical_bootstrap(subjects: &[Vec<f64>], level: f64, resamples: usize, seed: u64) -> (f64, f64) {
+    let subjects: Vec<&Vec<f64>> = subjects.iter().filter(|s| !s.is_empty()).collect();
+    if subjects.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let mut rng = Rng(seed);
+    let mut means: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let total: f64 = (0..subjects.len())
+                .map(|_| {
+                    let s = subjects[rng.below(subjects.len())];
+                    (0..s.len()).map(|_| s[rng.below(s.len())]).sum::<f64>() / s.len() as f64
+                })
+                .sum();
+            total / subjects.len() as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    let q = |p: f64| means[((resamples - 1) as f64 * p).round() as usize];
+    (q((1.0 - level) / 2.0), q((1.0 + level) / 2.0))
+}
+
+/// How a claim came out (the protocol's rule): reproduced when the interval excludes 0 in the
+/// claimed direction, reversed when it excludes 0 in the other, not reproduced otherwise.
+pub fn verdict(s: &Summary, claimed_positive: bool) -> &'static str {
+    let (lo, hi) = s.interval;
+    let (lo, hi) = if claimed_positive { (lo, hi) } else { (-hi, -lo) };
+    if lo > 0.0 {
+        "reproduced"
+    } else if hi < 0.0 {
+        "reversed"
+    } else {
+        "not reproduced"
+    }
+}
+
+/// The protocol's configurations.
+pub fn coord_default() -> Config {
+    Config::new("coord", "bilinear", "10", "1-2")
+}
+pub fn conv_default() -> Config {
+    Config::new("conv", "zerofill", "0", "2")
+}
+
+/// The cross-subject table (margins over bicubic and zero-fill of every configuration, on the
+/// test subjects) and the claims table, as Markdown, from the per-slice scores of all folds.
+pub fn summary_markdown(scores: &[SliceScore]) -> String {
+    let test = |s: &SliceScore| s.dataset == s.test_subject;
+    let mut configs: Vec<Config> = scores.iter().filter(|s| !s.config.lambda.is_empty()).map(|s| s.config.clone()).collect();
+    configs.sort();
+    configs.dedup();
+    let mut scales: Vec<f64> = scores.iter().map(|s| s.query_scale).collect();
+    scales.sort_by(f64::total_cmp);
+    scales.dedup();
+    let folds: std::collections::BTreeSet<usize> = scores.iter().map(|s| s.fold).collect();
+    let mut md = format!(
+        "Folds scored: {} of 4 ({}). Margins are paired per slice on each fold's test subject; mean ± SD over subjects, the mean SD over seeds, the 95 % hierarchical bootstrap interval (subjects, then slices), and how many fold × seed margins are above 0.\n\n",
+        folds.len(),
+        folds.iter().map(|f| f.to_string()).collect::<Vec<_>>().join(", ")
+    );
+    let row = |md: &mut String, label: &str, scale: f64, s: &Summary, metric: Metric| {
+        let d = metric.decimals();
+        let _ = writeln!(
+            md,
+            "| {label} | {} | {} | {:+.d$} ± {:.d$} | {} | [{:+.d$}, {:+.d$}] | {}/{} |",
+            fmt_num(scale),
+            metric.name(),
+            s.mean,
+            s.sd,
+            if s.seed_sd.is_finite() { format!("{:.d$}", s.seed_sd) } else { "–".into() },
+            s.interval.0,
+            s.interval.1,
+            s.positive,
+            s.runs
+        );
+    };
+    for base in [Config::new("bicubic", "", "", ""), Config::new("zerofill", "", "", "")] {
+        let _ = writeln!(md, "### Against {}\n\n| configuration | scale | metric | mean ± SD over subjects | seed SD | 95 % interval | above 0 |\n|---|---|---|---|---|---|---|", base.method);
+        for c in &configs {
+            for &scale in &scales {
+                for metric in Metric::ALL {
+                    if let Some(s) = summarise(&margins(scores, c, &base, metric, scale, test)) {
+                        row(&mut md, &c.label(), scale, &s, metric);
+                    }
+                }
+            }
+        }
+        md.push('\n');
+    }
+    // The poster's claims.
+    let _ = writeln!(md, "### The poster's claims\n\n| claim | comparison | scale | metric | mean ± SD | 95 % interval | verdict |\n|---|---|---|---|---|---|---|");
+    let bicubic = Config::new("bicubic", "", "", "");
+    let claim = |md: &mut String, claim: &str, a: &Config, b: &Config, scale: f64, metric: Metric, positive: bool| {
+        let d = metric.decimals();
+        match summarise(&margins(scores, a, b, metric, scale, test)) {
+            Some(s) => {
+                let _ = writeln!(
+                    md,
+                    "| {claim} | {} − {} | {} | {} | {:+.d$} ± {:.d$} | [{:+.d$}, {:+.d$}] | {} |",
+                    a.label(),
+                    b.label(),
+                    fmt_num(scale),
+                    metric.name(),
+                    s.mean,
+                    s.sd,
+                    s.interval.0,
+                    s.interval.1,
+                    verdict(&s, positive)
+                );
+            }
+            None => {
+                let _ = writeln!(md, "| {claim} | {} − {} | {} | {} | no runs yet | | not tested |", a.label(), b.label(), fmt_num(scale), metric.name());
+            }
+        }
+    };
+    for &scale in &scales {
+        claim(&mut md, "coord beats bicubic", &coord_default(), &bicubic, scale, Metric::Vif, true);
+    }
+    claim(&mut md, "coord beats conv at 2×", &coord_default(), &conv_default(), 2.0, Metric::Vif, true);
+    claim(&mut md, "coord beats conv at 2×, like for like (zero-fill skip)", &Config::new("coord", "zerofill", "10", "1-2"), &conv_default(), 2.0, Metric::Vif, true);
+    claim(&mut md, "coord beats conv at 2×, like for like (bilinear skip)", &coord_default(), &Config::new("conv", "bilinear", "0", "2"), 2.0, Metric::Vif, true);
+    claim(&mut md, "coord holds at unseen 3×", &coord_default(), &bicubic, 3.0, Metric::Vif, true);
+    claim(&mut md, "λ = 10 trades PSNR for less noise (λ=10 − λ=0 PSNR below 0)", &coord_default(), &Config::new("coord", "bilinear", "0", "1-2"), 2.0, Metric::Psnr, false);
+    // "More so at larger scales": the margin over bicubic at 4× minus that at 1.5×, per slice.
+    let growth = {
+        let at = |scale| margins(scores, &coord_default(), &bicubic, Metric::Vif, scale, test);
+        let (hi, lo) = (at(4.0), at(1.5));
+        let mut d: BTreeMap<usize, SubjectMargins> = BTreeMap::new();
+        for (fold, seeds) in &hi {
+            for (seed, m4) in seeds {
+                if let Some((_, m15)) = lo.get(fold).and_then(|s| s.iter().find(|(x, _)| x == seed)) {
+                    d.entry(*fold).or_default().push((*seed, m4.iter().zip(m15).map(|(a, b)| a - b).collect()));
+                }
+            }
+        }
+        summarise(&d)
+    };
+    match growth {
+        Some(s) => {
+            let _ = writeln!(
+                md,
+                "| coord's margin over bicubic grows with scale | (coord − bicubic at 4×) − (at 1.5×) | 4 vs 1.5 | VIF | {:+.4} ± {:.4} | [{:+.4}, {:+.4}] | {} |",
+                s.mean, s.sd, s.interval.0, s.interval.1, verdict(&s, true)
+            );
+        }
+        None => md.push_str("| coord's margin over bicubic grows with scale | (coord − bicubic at 4×) − (at 1.5×) | 4 vs 1.5 | VIF | no runs yet | | not tested |\n"),
+    }
+    md.push_str("| 1–2× training ≈ 2× only | not among this round's configurations | | | | | not tested |\n");
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::Metrics;
+
+    fn row(method: &str, lambda: &str, ts: &str, seed: Option<u64>, scale: f64, dataset: &str, vifs: &[f64]) -> Row {
+        Row {
+            method: method.into(),
+            lambda: lambda.into(),
+            train_scales: ts.into(),
+            query_scale: scale,
+            vif: vifs.iter().sum::<f64>() / vifs.len() as f64,
+            psnr: 30.0,
+            ssim: 0.9,
+            n_slices: vifs.len(),
+            dataset: dataset.into(),
+            seed,
+            per_slice: vifs.iter().map(|&v| Metrics { vif: v, psnr: 30.0 + 10.0 * v, ssim: 0.9 }).collect(),
+        }
+    }
+
+    #[test]
+    fn the_csvs_carry_fold_seed_and_skip_and_read_back() {
+        let rows = vec![
+            row("bicubic", "", "", None, 2.0, "d", &[0.5, 0.6]),
+            row("coord-bilinear", "10", "1-2", Some(3), 2.0, "d", &[0.55, 0.66]),
+            row("conv", "0", "2", Some(1), 2.0, "knee", &[0.4, 0.45]),
+        ];
+        let means = to_csv(&rows, 2, "d");
+        assert!(means.starts_with("fold,test_subject,seed,method,skip,lambda,train_scales,query_scale,dataset,n_slices,psnr,ssim,vif\n"));
+        assert!(means.contains("\n2,d,3,coord,bilinear,10,1-2,2,d,2,"), "{means}");
+        assert!(means.contains("\n2,d,1,conv,zerofill,0,2,2,knee,2,"), "{means}");
+        assert!(means.contains("\n2,d,,bicubic,,,,2,d,2,"), "{means}");
+        let text = to_per_slice_csv(&rows, 2, "d");
+        // Two folds concatenated, each with its header.
+        let both = format!("{text}{}", to_per_slice_csv(&rows, 3, "e"));
+        let back = read_per_slice_csv(&both).unwrap();
+        assert_eq!(back.len(), 12);
+        assert_eq!(back[2].config, coord_default());
+        assert_eq!((back[2].seed, back[2].slice, back[2].vif), (Some(3), 0, 0.55));
+        assert_eq!(back[6].fold, 3);
+        assert!(read_per_slice_csv("fold,test_subject\n1,2\n").is_err());
+    }
+
+    /// Scores of a coord model `gain` above bicubic on every slice of each subject.
+    fn scores(gains: &[(usize, u64, f64)]) -> Vec<SliceScore> {
+        let mut out = Vec::new();
+        let subject = |f: usize| format!("s{f}");
+        for f in gains.iter().map(|g| g.0).collect::<std::collections::BTreeSet<_>>() {
+            for i in 0..10 {
+                let base = 0.5 + 0.01 * i as f64;
+                out.push(SliceScore { fold: f, test_subject: subject(f), seed: None, config: Config::new("bicubic", "", "", ""), query_scale: 2.0, dataset: subject(f), slice: i, psnr: 30.0, ssim: 0.9, vif: base });
+            }
+        }
+        for &(f, seed, gain) in gains {
+            for i in 0..10 {
+                let base = 0.5 + 0.01 * i as f64;
+                let noise = if i % 2 == 0 { 0.001 } else { -0.001 };
+                out.push(SliceScore { fold: f, test_subject: subject(f), seed: Some(seed), config: coord_default(), query_scale: 2.0, dataset: subject(f), slice: i, psnr: 30.0, ssim: 0.9, vif: base + gain + noise });
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn margins_pair_slices_and_seeds_and_the_subject_is_the_unit() {
+        let s = scores(&[(1, 1, 0.02), (1, 2, 0.04), (2, 1, 0.01), (3, 1, 0.03), (4, 1, -0.01)]);
+        let bicubic = Config::new("bicubic", "", "", "");
+        let m = margins(&s, &coord_default(), &bicubic, Metric::Vif, 2.0, |x| x.dataset == x.test_subject);
+        assert_eq!(m.len(), 4);
+        assert_eq!(m[&1].len(), 2, "two seeds of fold 1, each against the one bicubic");
+        let sum = summarise(&m).unwrap();
+        // Subject margins 0.03 (mean of seeds), 0.01, 0.03, −0.01.
+        assert!((sum.mean - 0.015).abs() < 1e-12, "{sum:?}");
+        assert_eq!((sum.subjects, sum.positive, sum.runs), (4, 4, 5));
+        assert!((sum.seed_sd - (0.02f64 * 0.02 / 2.0).sqrt()).abs() < 1e-12);
+        // Four subjects, one of them negative: the interval straddles less than the SD suggests
+        // but must contain the mean and stay within the subject margins' range.
+        assert!(sum.interval.0 <= sum.mean && sum.mean <= sum.interval.1, "{sum:?}");
+        assert!(sum.interval.0 >= -0.0111 && sum.interval.1 <= 0.0311, "{sum:?}");
+        assert_eq!(verdict(&Summary { interval: (0.001, 0.02), ..sum.clone() }, true), "reproduced");
+        assert_eq!(verdict(&Summary { interval: (0.001, 0.02), ..sum.clone() }, false), "reversed");
+        assert_eq!(verdict(&Summary { interval: (-0.001, 0.02), ..sum.clone() }, true), "not reproduced");
+    }
+
+    #[test]
+    fn the_bootstrap_is_exact_when_nothing_varies_and_widens_with_subjects_that_disagree() {
+        let (lo, hi) = hierarchical_bootstrap(&[vec![0.2; 5], vec![0.2; 7]], 0.95, 500, 1);
+        assert!((lo - 0.2).abs() < 1e-12 && (hi - 0.2).abs() < 1e-12, "{lo} {hi}");
+        let (lo, hi) = hierarchical_bootstrap(&[vec![0.1; 10], vec![0.3; 10], vec![0.2; 10]], 0.95, 2000, 1);
+        assert!(lo < 0.2 && hi > 0.2 && lo >= 0.1 && hi <= 0.3, "{lo} {hi}");
+    }
+
+    #[test]
+    fn the_summary_reports_every_claim_tested_or_not() {
+        let md = summary_markdown(&scores(&[(1, 1, 0.02), (2, 1, 0.03)]));
+        assert!(md.contains("Folds scored: 2 of 4 (1, 2)"), "{md}");
+        assert!(md.contains("| coord λ=10 1–2× bilinear | 2 | VIF | +0.0250 ± 0.0071 |"), "{md}");
+        assert!(md.contains("| coord beats bicubic | coord λ=10 1–2× bilinear − bicubic | 2 | VIF |"), "{md}");
+        assert!(md.contains("| coord beats conv at 2× | coord λ=10 1–2× bilinear − conv λ=0 2× zerofill | 2 | VIF | no runs yet | | not tested |"), "{md}");
+        assert!(md.contains("| 1–2× training ≈ 2× only |"));
+    }
+}
