@@ -414,3 +414,53 @@ fn through_plane_coord_uses_the_built_in_through_plane_model() {
     assert!(v.slices.iter().all(|s| s.all_finite()));
     assert!((v.spacing[2] - 1.0).abs() < 1e-5);
 }
+
+#[test]
+fn eval_keeps_a_folds_test_subject_unseen() {
+    let d = tmp("fold");
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/weights/coord.csrw");
+    // The shipped model was trained on brain-by-subject-v1, not on fold 2's split: refused before
+    // any scan is read, naming the file and the fold.
+    let out = coordsr(&["eval", "--fold", "2", "--weights", weights.to_str().unwrap(), "-o", d.to_str().unwrap()]);
+    assert_clean_error(&out, "coord.csrw");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not fold 2's 'loso-fold-2'"));
+    assert_clean_error(&coordsr(&["eval", "--fold", "5", "-o", d.to_str().unwrap()]), "--fold 5");
+    assert_clean_error(&coordsr(&["train", "--fold", "0", "-o", d.join("run").to_str().unwrap()]), "--fold 0");
+}
+
+#[test]
+fn render_draws_a_plane_as_the_viewer_orients_it() {
+    // A thick-slice RAS volume: its coronal plane, radiological (patient's right on the left,
+    // superior up), at its true aspect, nearest: every drawn pixel is the voxel the engine's
+    // OrientedPlane names, at the place the View puts it.
+    let d = tmp("plane");
+    let (w, h, n) = (12, 10, 6);
+    let slices = (0..n).map(|k| coordsr::image::Image::new(w, h, (0..w * h).map(|i| (1000 * k + i) as f32).collect())).collect();
+    let affine = [[1.0, 0.0, 0.0, -5.0], [0.0, 1.0, 0.0, -4.0], [0.0, 0.0, 3.0, 2.0], [0.0, 0.0, 0.0, 1.0]];
+    let vol = coordsr::volume::Volume::new(slices, [1.0, 1.0, 3.0], affine);
+    let input = d.join("thick.nii");
+    coordsr::io::write_nifti(&input, &vol).unwrap();
+    let output = d.join("coronal.npy");
+    let out = coordsr(&[
+        "render", input.to_str().unwrap(), "--plane", "coronal", "--slice", "4", "--method", "nearest",
+        "--width", "48", "--height", "72", "--center", "5.5,2.5", "--zoom", "4", "-o", output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let img = coordsr::io::read_volume(&output).unwrap().slices.remove(0);
+    let plane = coordsr::oriented::OrientedPlane::oriented(&affine, coordsr::orientation::PlaneName::Coronal, 4, coordsr::oriented::Convention::Radiological);
+    assert_eq!(plane.labels(&affine), coordsr::oriented::Labels { top: 'S', bottom: 'I', left: 'R', right: 'L' });
+    let view = coordsr::view::View::new(48, 72, [5.5, 2.5], 4.0).with_aspect(3.0);
+    for (v, u) in [(0, 0), (10, 3), (40, 20), (71, 47)] {
+        let c = view.slice_coord(u, v);
+        let ijk = plane.voxel(&vol, c[0].round(), c[1].round());
+        let want = 1000.0 * ijk[2] + w as f64 * ijk[1] + ijk[0];
+        assert_eq!(img.data[v * 48 + u] as f64, want, "pixel ({u}, {v})");
+        // Right of the centre is the patient's left (lower world x), above is superior.
+        let world = vol.world(ijk);
+        let centre = vol.world(plane.voxel(&vol, 5.5, 2.5));
+        assert_eq!(world[0] < centre[0], c[0].round() > 5.5 && ijk[0] != 5.5, "pixel ({u}, {v}): {world:?} vs centre {centre:?}");
+    }
+    // An index beyond the volume: a clear error.
+    let out = coordsr(&["render", input.to_str().unwrap(), "--plane", "coronal", "--slice", "10", "--method", "nearest", "--width", "8", "--height", "8", "--center", "1,1", "--zoom", "1", "-o", output.to_str().unwrap()]);
+    assert_clean_error(&out, "thick.nii");
+}

@@ -38,6 +38,10 @@ pub struct Args {
     /// protocol"). Default: the split brain-by-subject-v1 (= fold 1).
     #[arg(long)]
     fold: Option<usize>,
+    /// Summarise the cross-subject runs instead: read this loso_per_slice.csv (all folds
+    /// concatenated) and write loso.md (the cross-subject table and the poster's claims) to --out.
+    #[arg(long)]
+    loso_summary: Option<PathBuf>,
     /// Evaluate through-plane instead: thick slices simulated along each scan's slice axis,
     /// reconstructed by linear and cubic interpolation and by each --weights model at (1, 1/s)
     /// (through_plane.csv and through_plane.md in --out).
@@ -148,9 +152,33 @@ impl Args {
         if self.through_plane {
             return self.run_through_plane(backend);
         }
+        if let Some(path) = &self.loso_summary {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let scores = coordsr::loso::read_per_slice_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let md = coordsr::loso::summary_markdown(&scores);
+            std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+            let p = self.out.join("loso.md");
+            std::fs::write(&p, &md).map_err(|e| format!("{}: {e}", p.display()))?;
+            print!("{md}");
+            return Ok(());
+        }
         let dev = backend.device()?;
         let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;
         let config = self.config()?;
+        if let Some(fold) = self.fold {
+            // A fold's scores are of models that never saw its test subject: trained on its split.
+            for (m, p) in models.iter().zip(&self.weights) {
+                let trained_on = m.header.meta.get("split").and_then(|s| s.get("name")).and_then(|n| n.as_str()).unwrap_or("unknown");
+                if trained_on != config.split.name {
+                    return Err(format!(
+                        "{}: trained on split '{trained_on}', not fold {fold}'s '{}' (its test subject {} must be unseen)",
+                        p.display(),
+                        config.split.name,
+                        config.split.test[0]
+                    ));
+                }
+            }
+        }
         eprintln!("{}", config.split.describe());
         let datasets = eval::load_datasets(&config)?;
         let per_ds = config.scales.len() * (2 + models.len() * if config.dc { 2 } else { 1 });
@@ -163,6 +191,13 @@ impl Args {
         let fig =
             datasets.first().and_then(|d| d.slices.get(d.slices.len() / 2)).map(|hr| eval::figure(hr, &models, &dev)).transpose()?;
         eval::write_outputs(&self.out, &rows, &config, fig)?;
+        if let Some(fold) = self.fold {
+            let test = &config.split.test[0];
+            for (name, text) in [("loso.csv", coordsr::loso::to_csv(&rows, fold, test)), ("loso_per_slice.csv", coordsr::loso::to_per_slice_csv(&rows, fold, test))] {
+                let p = self.out.join(name);
+                std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            }
+        }
         print!("{}", eval::to_markdown(&rows, &config));
         Ok(())
     }
