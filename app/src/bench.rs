@@ -42,6 +42,9 @@ pub async fn run(state: ViewerState, size: f64, zoom: f64, budget: f64, fresh: b
     let set = |k: &str, v: JsValue| js_sys::Reflect::set(&o, &JsValue::from_str(k), &v).map(|_| ());
     set("millis", millis.into())?;
     set("done", if frame.is_some() { 1.0 } else { done.get() }.into())?;
+    // Pixels that show the plane (the rest of the view is background, never decoded).
+    let pixels = frame.as_ref().map_or(0, |f| f.image.data.iter().filter(|v| v.is_finite()).count());
+    set("pixels", (pixels as f64).into())?;
     set("width", (view.width as f64).into())?;
     set("height", (view.height as f64).into())?;
     set("backend", decoder.tier.describe().into())?;

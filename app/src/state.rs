@@ -122,9 +122,11 @@ impl ViewState {
         self.planes[plane_slot(name)]
     }
 
-    /// The layout on screen (tracked): the viewer's choice on its page; one pane elsewhere.
+    /// The layout on screen (tracked): the viewer's choice on its page for a volume; one pane
+    /// elsewhere, and for a single slice (its other planes would be lines).
     pub fn layout(&self) -> Layout {
-        if self.route.get() == Route::Viewer { self.layout_choice.get() } else { Layout::One }
+        let volume = self.scan.with(|s| s.as_ref().is_none_or(|s| s.volume.depth() > 1));
+        if self.route.get() == Route::Viewer && volume { self.layout_choice.get() } else { Layout::One }
     }
 
     /// Whether planes are drawn as stored (the reader study) rather than oriented (tracked).
@@ -253,6 +255,8 @@ impl ViewState {
     /// volume's percentiles.
     pub fn show(&self, scan: Scan) {
         let d = scan.volume.dims();
+        // The active plane: the one the slices were acquired in (a 2D image has no other).
+        self.plane.set(coordsr::orientation::plane_naming(&scan.volume.affine, Plane { fixed: 2, index: 0 }).name);
         self.window.set(Window::auto_volume(&scan.volume));
         self.cursor.set(std::array::from_fn(|a| (d[a] / 2) as f64));
         self.scan.set(Some(scan));

@@ -176,12 +176,16 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       // decoded by coord at the displayed resolution in both axes, equals the native render.
       const thick = path.join(tmp, 'thick.nii');
       writeTestNifti(thick, 96, 80, 24);
-      // Smaller on WebGPU: SwiftShader decodes far slower than the CPU tier (a correctness test).
-      await page.setViewportSize(webgpu ? { width: 560, height: 400 } : { width: 1200, height: 640 });
       await page.goto(`${server.origin}/?method=bicubic&layout=1&plane=coronal${webgpu ? '&backend=webgpu' : ''}#/viewer`);
       await page.waitForFunction(() => window.coordsrFrame?.method === 'bicubic', null, { timeout: TIMEOUT, polling: 250 });
       await page.setInputFiles('[data-testid=file]', thick);
       await page.waitForFunction(() => window.coordsrFrame?.plane === 'coronal' && window.coordsrFrame.aspect === 2, null, { timeout: TIMEOUT, polling: 250 });
+      if (webgpu) {
+        // One image pixel per screen pixel across (2 down): a small decode for SwiftShader.
+        await page.focus('.app');
+        await page.keyboard.press('1');
+        await page.waitForFunction(() => window.coordsrFrame?.zoom === 1, null, { timeout: TIMEOUT, polling: 250 });
+      }
       await page.selectOption('[data-testid=method]', 'coord');
       await page.waitForFunction(() => window.coordsrFrame?.method === 'coord' && window.coordsrFrame.plane === 'coronal', null, { timeout: TIMEOUT, polling: 250 });
       const fr = await page.evaluate(() => { const f = window.coordsrFrame; return { ...f, data: Array.from(f.data) }; });

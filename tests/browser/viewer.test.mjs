@@ -189,8 +189,10 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
           const res = await window.coordsrBench(1024, 2, 600000, true);
           await new Promise((ok) => setTimeout(ok, 100));
           observer.disconnect();
-          return { long, millis: res.millis, done: res.done };
+          return { long, millis: res.millis, done: res.done, pixels: res.pixels };
         });
+        // The shoulder slice is a sagittal acquisition: its own plane fills the 1024² view at 2×.
+        assert.equal(r.pixels, 1024 * 1024, `${r.pixels} pixels decoded`);
         console.log(`# cpu: 1024² at 2×, encoder included: ${r.millis.toFixed(0)} ms; page-thread tasks over 50 ms: ${JSON.stringify(r.long)}`);
         assert.equal(r.done, 1);
         assert.deepEqual(r.long.filter((d) => d > 100), [], `page-thread tasks over 100 ms: ${JSON.stringify(r.long)}`);

@@ -11,6 +11,7 @@ use crate::render::{self, Request, SimulatedMode};
 use crate::simulation::SimulationState;
 use crate::state::{ViewState, ViewerState};
 use coordsr::image::Image;
+use coordsr::orientation::PlaneName;
 use coordsr::readout::PaneGeometry;
 use coordsr::view::View;
 use leptos::html::Canvas;
@@ -382,9 +383,14 @@ fn plane_label(state: ViewerState, slot: usize) -> String {
         return String::new();
     }
     let Some(d) = state.view.drawn(name) else { return String::new() };
+    // Left and right are a convention on axial and coronal planes: say which, on screen.
+    let convention = match name {
+        PlaneName::Sagittal => String::new(),
+        _ => format!(" · {}", state.view.convention.get().as_str()),
+    };
     state.view.scan.with(|s| {
         s.as_ref().map_or(String::new(), |s| {
-            format!("{} {}/{}", d.plane.naming(&s.volume.affine).describe(), d.plane.index + 1, d.plane.count(&s.volume))
+            format!("{} {}/{}{convention}", d.plane.naming(&s.volume.affine).describe(), d.plane.index + 1, d.plane.count(&s.volume))
         })
     })
 }

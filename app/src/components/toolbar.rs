@@ -123,18 +123,18 @@ pub fn Toolbar() -> impl IntoView {
                 <span class="value">{move || { let w = state.view.window.get(); format!("C {:.0} W {:.0}", w.center, w.width) }}</span>
             </label>
             <Show when=move || !state.view.stored()>
-            <label title="Which side the patient's right is drawn on (N switches)">
+            <label title=move || format!("{} (N switches)", state.view.convention.get().describe())>
                 <select data-testid="convention" on:change=move |ev| {
                     if let Ok(c) = event_target_value(&ev).parse::<Convention>() { state.view.convention.set(c) }
                 }>
-                    <option value="radiological" selected=move || state.view.convention.get() == Convention::Radiological>{Convention::Radiological.describe()}</option>
-                    <option value="neurological" selected=move || state.view.convention.get() == Convention::Neurological>{Convention::Neurological.describe()}</option>
+                    <option value="radiological" selected=move || state.view.convention.get() == Convention::Radiological>"radiological"</option>
+                    <option value="neurological" selected=move || state.view.convention.get() == Convention::Neurological>"neurological"</option>
                 </select>
             </label>
             <label title="Show the crosshair (C)">
                 <input type="checkbox" data-testid="crosshair" prop:checked=move || state.view.crosshair.get()
                     on:change=move |ev| state.view.crosshair.set(event_target_checked(&ev)) />
-                " crosshair"
+                " cross"
             </label>
             </Show>
             <button data-testid="save-png" on:click=move |_| crate::snapshot::save_active(state)
