@@ -255,8 +255,11 @@ impl ViewState {
     /// volume's percentiles.
     pub fn show(&self, scan: Scan) {
         let d = scan.volume.dims();
-        // The active plane: the one the slices were acquired in (a 2D image has no other).
-        self.plane.set(coordsr::orientation::plane_naming(&scan.volume.affine, Plane { fixed: 2, index: 0 }).name);
+        // A single slice has one plane, the one it was acquired in: it becomes the active one (a
+        // volume keeps the plane the reader chose).
+        if scan.volume.depth() == 1 {
+            self.plane.set(coordsr::orientation::plane_naming(&scan.volume.affine, Plane { fixed: 2, index: 0 }).name);
+        }
         self.window.set(Window::auto_volume(&scan.volume));
         self.cursor.set(std::array::from_fn(|a| (d[a] / 2) as f64));
         self.scan.set(Some(scan));

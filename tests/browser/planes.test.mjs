@@ -172,6 +172,37 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       await page.keyboard.press('l');
       await page.waitForFunction(() => window.coordsrOverlay(2)?.plane === 'sagittal');
 
+      // Save PNG (S, or the button): the active pane with its labels and provenance burned in,
+      // a strip taller than the pane, named after the plane.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=save-png]')]);
+      assert.match(download.suggestedFilename(), /^coordsr-sagittal-\d+\.png$/);
+      const png = fs.readFileSync(await download.path());
+      assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+      const canvas = await page.$eval('[data-testid=viewport-2]', (c) => [c.width, c.height]);
+      assert.equal(png.readUInt32BE(16), canvas[0]);
+      assert.ok(png.readUInt32BE(20) > canvas[1], 'the provenance strip is below the image');
+
+      // Touch: two fingers moving apart zoom about their midpoint (pinch). First the axial plane
+      // (V: sagittal → axial) zoomed out (−) well below the zoom range's top.
+      await page.focus('.app');
+      await page.keyboard.press('v');
+      for (let i = 0; i < 4; i++) await page.keyboard.press('-');
+      await page.waitForFunction(() => window.coordsrOverlay(0)?.provenance.startsWith('nearest · 6.'));
+      const before2 = await overlay(page, 0);
+      await page.evaluate(() => {
+        const c = document.querySelector('[data-testid=viewport]');
+        const r = c.getBoundingClientRect();
+        const ev = (type, id, x, y) => c.dispatchEvent(new PointerEvent(type, { pointerId: id, pointerType: 'touch', isPrimary: id === 11,
+          clientX: r.left + x, clientY: r.top + y, bubbles: true }));
+        ev('pointerdown', 11, 150, 200); ev('pointerdown', 12, 250, 200);
+        ev('pointermove', 12, 350, 200);
+        ev('pointerup', 11, 150, 200); ev('pointerup', 12, 350, 200);
+      });
+      await page.waitForFunction((b) => { const o = window.coordsrOverlay(0); return o && o.scaleBar.mm / o.scaleBar.px < 0.75 * b; }, before2.scaleBar.mm / before2.scaleBar.px);
+      const after2 = await overlay(page, 0);
+      const ratio = (before2.scaleBar.mm / before2.scaleBar.px) / (after2.scaleBar.mm / after2.scaleBar.px);
+      assert.ok(Math.abs(ratio - 2) < 1e-6, `a pinch from 100 to 200 px apart zooms 2×, got ${ratio}`);
+
       // A thick-slice volume (2 mm slices of 1 mm pixels): its coronal plane at its true aspect,
       // decoded by coord at the displayed resolution in both axes, equals the native render.
       const thick = path.join(tmp, 'thick.nii');
