@@ -81,7 +81,14 @@ impl PaneInfo {
     pub fn provenance(&self) -> String {
         let [zx, zy] = self.geometry.view.zooms();
         let scale = if (zx - zy).abs() < 1e-9 { format!("{zx:.2}×") } else { format!("{zx:.2}× across, {zy:.2}× down") };
-        let what = if self.blinded { "this side".to_string() } else { self.shown.label().to_string() };
+        let what = match self.shown {
+            _ if self.blinded => "this side".to_string(),
+            // Which coord model drew a reformat across thick slices (through_plane::coord_model_for).
+            Shown::Method(Method::Coord) if coordsr::through_plane::coord_model_for(self.geometry.view.aspect) == "coord-through" => {
+                format!("{}, through-plane model", self.shown.label())
+            }
+            _ => self.shown.label().to_string(),
+        };
         let source = match (self.shown, self.simulate) {
             (Shown::Truth, _) => "acquired voxels (the simulation's reference)",
             (_, Some(_)) => "synthesised from the simulated low-res slice",

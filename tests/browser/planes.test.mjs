@@ -239,7 +239,7 @@ for (const webgpu of tiers.map((t) => t === 'webgpu')) {
       assert.ok(worst <= 1e-3 * (hi - lo), `max |browser − native| = ${worst} for range ${hi - lo}`);
       const o = await overlay(page, 0, fr.width / 2, fr.height / 2);
       assert.ok(o.readout.synthesised !== null, 'coord pixels are marked synthesised');
-      assert.match(o.provenance, /^coord \(any scale\) · [\d.]+× across, [\d.]+× down · synthesised$/);
+      assert.match(o.provenance, /^coord \(any scale\), through-plane model · [\d.]+× across, [\d.]+× down · synthesised$/);
       await page.screenshot({ path: path.join(shots, `planes-coronal-thick-${tier}.png`) });
 
       const foreign = requests.filter((u) => !u.startsWith(server.origin) && !u.startsWith('data:') && !u.startsWith('blob:'));
