@@ -18,7 +18,7 @@ with Deep Learning (MIDL), short paper, 2022. arXiv:2210.08676."</pre>
             <h2>"Licences"</h2>
             <ul>
                 <li>"Code: MIT OR Apache-2.0."</li>
-                <li>"Bundled scan: the shoulder MR slice MR2_UNCR from pydicom-data (MIT)."</li>
+                <li>"Bundled scans: the viewer's sample, the ICBM 2009a symmetric T1 brain template from nilearn (BSD-3-Clause) in 4 mm slices made by coordsr — Copyright (C) 1993–2009 Louis Collins, McConnell Brain Imaging Centre, Montreal Neurological Institute, McGill University; used under its notice (permission to use, copy, modify and distribute with this notice; no warranty); Fonov et al., NeuroImage 47 (2009) S102. The reader study's shoulder MR slice MR2_UNCR from pydicom-data (MIT)."</li>
                 <li>"Weights: our own training output, MIT OR Apache-2.0; trained on VS-SEG-001 (TCIA Vestibular-Schwannoma-SEG, CC BY 4.0) and a UIH brain T1 (neurolabusc/dcm_qa_uih, BSD-2-Clause), validated on a Philips T1 (neurolabusc/dcm_qa_philips_enh, BSD-2-Clause)."</li>
             </ul>
             <h2>"Not for diagnosis"</h2>
