@@ -10,7 +10,7 @@ use crate::components::site_nav::SiteNav;
 use crate::components::study_page::StudyPage;
 use crate::components::viewer_page::ViewerPage;
 use crate::route::Route;
-use crate::decoder::{Decoder, Method, Shown};
+use crate::decoder::{Compute, Method, Shown};
 use crate::simulation::SimulationState;
 use crate::state::{Layout, ViewerState};
 use coordsr::orientation::PlaneName;
@@ -125,9 +125,9 @@ pub fn App() -> impl IntoView {
         }
         let pool = pool.map_err(|e| web_sys::console::warn_1(&format!("decoding on the page thread: {e}").into())).ok();
         let [coord, conv, through]: [Option<coordsr::model::SrModel>; 3] = std::array::from_fn(|i| models[i].take());
-        let decoder = Decoder::new(tier, [coord, conv, through], pool);
+        let decoder = Compute::new(tier, [coord, conv, through], pool);
         state.backend.set(decoder.describe());
-        state.decoder.set(Some(Rc::new(decoder)));
+        state.compute.set(Some(Rc::new(decoder)));
         let sample = match sample {
             Ok(b) => state.read(vec![("brain_4mm.nii.gz".into(), b)], 0).await,
             Err(e) => Err(e),

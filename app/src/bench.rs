@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::*;
 
 pub async fn run(state: ViewerState, size: f64, zoom: f64, budget: f64, fresh: bool) -> Result<JsValue, JsValue> {
     let current = untrack(|| state.view.current(state.view.plane.get()));
-    let (Some(decoder), Some((scan, drawn))) = (state.decoder.get_untracked(), current) else {
+    let (Some(decoder), Some((scan, drawn))) = (state.compute.get_untracked(), current) else {
         return Err(JsValue::from_str("the viewer is not ready"));
     };
     let slice = &drawn.plane.image(&scan.volume).map_err(|e| JsValue::from_str(&e))?;

@@ -122,7 +122,11 @@ impl Lane {
     }
 }
 
-pub struct Decoder {
+/// The page's compute, named for all it does: it decodes views block by block (what the panes
+/// ask), and reads opened files, degrades, reconstructs and scores (what the simulated mode and
+/// the file picker ask) — in the decoding workers, or on the page when none started. One per
+/// page, decided at start-up with the tier.
+pub struct Compute {
     pub tier: Tier,
     pub coord: Option<Rc<SrModel>>,
     pub conv: Option<Rc<SrModel>>,
@@ -160,7 +164,7 @@ const QUERIES_PER_JOB: usize = 16_384;
 /// Partial frames at most this often: each one is a copy and a redraw of the whole view.
 const PROGRESS_EVERY_MS: f64 = 100.0;
 
-impl Decoder {
+impl Compute {
     /// `models` in the order of [`crate::protocol::MODELS`]: coord, conv, coord-through.
     pub fn new(tier: Tier, models: [Option<SrModel>; 3], pool: Option<Rc<Pool>>) -> Self {
         let workers = pool.as_ref().map_or(1, |p| p.size());

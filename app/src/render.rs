@@ -4,7 +4,7 @@
 //! [`crate::hooks`] publishes the finished ones. No Leptos here: what a pane shows is decided in
 //! one function that takes plain values.
 
-use crate::decoder::{Decoder, Frame, Lane, Shown};
+use crate::decoder::{Compute, Frame, Lane, Shown};
 use crate::simulation::{self, Simulation};
 use crate::status::{shows, Status};
 use coordsr::image::Image;
@@ -48,7 +48,7 @@ pub enum Update {
 
 /// Render `request` on `lane` (as request `generation`), telling `out` what to show as it goes.
 /// Stops early, saying nothing more, once a newer request on the lane overtakes it.
-pub async fn render(decoder: &Decoder, lane: &Rc<Lane>, generation: u64, request: Request, mut out: impl FnMut(Update)) {
+pub async fn render(decoder: &Compute, lane: &Rc<Lane>, generation: u64, request: Request, mut out: impl FnMut(Update)) {
     let Request { key, slice, view, shown, simulation, blinded, display } = request;
     if let Some(SimulatedMode { factor, dc, result }) = simulation {
         // The simulated low-res mode: the reconstruction on the original grid, pixel for pixel

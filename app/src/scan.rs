@@ -22,7 +22,7 @@ impl Scan {
 }
 
 /// Read one file (NIfTI, DICOM, NPY, PNG) or several files of one DICOM series: the scan's
-/// name and what the engine read. What a worker runs for the page ([`crate::decoder::Decoder::read`]).
+/// name and what the engine read. What a worker runs for the page ([`crate::decoder::Compute::read`]).
 pub fn load(files: Vec<(String, Vec<u8>)>) -> Result<(String, io::Loaded), String> {
     let options = io::ReadOptions::default();
     match files.len() {

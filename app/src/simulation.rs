@@ -85,7 +85,7 @@ pub fn run(state: ViewerState, shared: SimulationState) {
     Effect::new(move |_| {
         let factor = shared.active();
         let dc = shared.dc.get();
-        let decoder = state.decoder.get();
+        let decoder = state.compute.get();
         let current = state.view.current(state.view.plane.get());
         let generation = lane.begin();
         let (Some(factor), Some(decoder), Some((scan, drawn))) = (factor, decoder, current) else {

@@ -1,6 +1,6 @@
 //! The viewer's state, in signals, shared through context.
 
-use crate::decoder::{Decoder, Method, Shown};
+use crate::decoder::{Compute, Method, Shown};
 use crate::display::Window;
 use coordsr::orientation::PlaneName;
 use coordsr::oriented::{Convention, OrientedPlane};
@@ -298,28 +298,37 @@ impl ViewState {
     }
 }
 
-/// The viewer's state: what is on screen ([`ViewState`]), what each pane shows, the decoder,
-/// status and errors. Modes (blinded, which methods, split) follow from the route.
+/// The reader study's own state: the current case's pair and whether the reader has finished.
+/// Its own, so that the study never changes what the viewer was showing.
+#[derive(Clone, Copy)]
+pub struct StudyState {
+    /// The two methods of the current case: what the panes show on the study's page.
+    pub methods: RwSignal<[Shown; 2]>,
+    /// The reader has finished (the methods may be named).
+    pub done: RwSignal<bool>,
+}
+
+/// The state every page shares, in three parts: what is on screen ([`ViewState`]: scan,
+/// crosshair, planes, window), what the panes show (`methods`, `split`, `status`), the study's
+/// ([`StudyState`]), and the page's (`route`, `compute`, `backend`, `error`). Modes (blinded,
+/// which methods, split, layout) follow from the route.
 #[derive(Clone, Copy)]
 pub struct ViewerState {
     pub view: ViewState,
     /// The method of each pane (left, right) that the viewer's controls chose.
     pub methods: [RwSignal<Shown>; 2],
-    /// The two methods of the reader study's current case (its own, so that the study never
-    /// changes what the viewer was showing): what the panes show on the study's page.
-    pub study_methods: RwSignal<[Shown; 2]>,
     /// Side-by-side as the viewer's control chose it (see [`ViewerState::split_shown`]).
     pub split: RwSignal<bool>,
+    /// Each pane's status line, by slot ([`ViewerState::pane`]).
+    pub status: RwSignal<[Status; PANES]>,
+    pub study: StudyState,
     /// The page on screen: modes follow from it ([`ViewerState::blinded`]), never from which
     /// page was mounted last.
     pub route: ReadSignal<Route>,
-    /// The reader on the study page has finished (its methods may be named).
-    pub study_done: RwSignal<bool>,
-    pub decoder: RwSignal<Option<Rc<Decoder>>, LocalStorage>,
+    /// The page's compute (decoding workers and the models), once started.
+    pub compute: RwSignal<Option<Rc<Compute>>, LocalStorage>,
     /// The tier, in words ("WebGPU (…)" or "CPU fallback (…)").
     pub backend: RwSignal<String>,
-    /// Each pane's status line, by slot ([`ViewerState::pane`]).
-    pub status: RwSignal<[Status; PANES]>,
     pub error: RwSignal<Option<String>>,
 }
 
@@ -327,14 +336,14 @@ impl ViewerState {
     /// Reader-study mode: on the study page until the reader is done, method names are hidden
     /// everywhere and both sides show together.
     pub fn blinded(&self) -> bool {
-        self.route.get() == Route::Study && !self.study_done.get()
+        self.route.get() == Route::Study && !self.study.done.get()
     }
 
     /// What pane `index` shows (tracked): the study case's methods on the study's page, the
     /// coordinate decoder on the home page (what its text promises), the viewer's choice there.
     pub fn shown(&self, index: usize) -> Shown {
         match self.route.get() {
-            Route::Study => self.study_methods.get()[index],
+            Route::Study => self.study.methods.get()[index],
             Route::Home => Shown::Method(Method::Coord),
             _ => self.methods[index].get(),
         }
@@ -351,7 +360,7 @@ impl ViewerState {
     }
 
     pub fn blinded_untracked(&self) -> bool {
-        self.route.get_untracked() == Route::Study && !self.study_done.get_untracked()
+        self.route.get_untracked() == Route::Study && !self.study.done.get_untracked()
     }
 
     /// What pane `slot` shows (tracked): its plane and method, or `None` when it is hidden. One
@@ -392,11 +401,10 @@ impl ViewerState {
                 route,
             },
             methods: [RwSignal::new(Shown::Method(Method::Coord)), RwSignal::new(Shown::Method(Method::Conv))],
-            study_methods: RwSignal::new([Shown::Method(Method::Coord), Shown::Method(Method::Conv)]),
+            study: StudyState { methods: RwSignal::new([Shown::Method(Method::Coord), Shown::Method(Method::Conv)]), done: RwSignal::new(false) },
             split: RwSignal::new(false),
             route,
-            study_done: RwSignal::new(false),
-            decoder: RwSignal::new_local(None),
+            compute: RwSignal::new_local(None),
             backend: RwSignal::new(String::new()),
             status: RwSignal::new(Default::default()),
             error: RwSignal::new(None),
@@ -412,7 +420,7 @@ impl ViewerState {
     /// Read files as one scan: in a decoding worker once they run (a large volume never holds
     /// the page), on the page before.
     pub async fn read(&self, files: Vec<(String, Vec<u8>)>, serial: u64) -> Result<Scan, String> {
-        match self.decoder.get_untracked() {
+        match self.compute.get_untracked() {
             Some(d) => d.read(files, serial).await,
             None => crate::scan::read(files, serial),
         }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn HomePage() -> impl IntoView {
     let state = expect_context::<ViewerState>();
-    let ready = move || state.decoder.with(|d| d.is_some()) && state.view.scan.with(|s| s.is_some());
+    let ready = move || state.compute.with(|d| d.is_some()) && state.view.scan.with(|s| s.is_some());
     view! {
         <div class="page home" data-testid="page-home">
             <section class="hero">

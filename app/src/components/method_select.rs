@@ -11,7 +11,7 @@ use leptos::prelude::*;
 pub fn MethodSelect(index: usize) -> impl IntoView {
     let state = expect_context::<ViewerState>();
     let sim = expect_context::<SimulationState>();
-    let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
+    let can_show = move |m: Shown| state.compute.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     let signal = state.methods[index];
     view! {
         <select data-testid="method" on:change=move |ev| {

@@ -123,7 +123,7 @@ pub fn Pane(
                 on_screen.set(None);
                 return;
             };
-            let (Some(d), Some(scan), Some(decoder)) = (drawn.get(), state.view.scan.get(), state.decoder.get()) else { return };
+            let (Some(d), Some(scan), Some(decoder)) = (drawn.get(), state.view.scan.get(), state.compute.get()) else { return };
             let view = state.view.decode_view(name, d.aspect);
             let simulation =
                 sim.active().filter(|_| slot < 2).map(|factor| SimulatedMode { factor, dc: sim.dc.get(), result: sim.result.get() });

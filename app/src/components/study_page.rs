@@ -63,7 +63,7 @@ async fn show_case(state: ViewerState, session: &Session, scans: Rc<RefCell<Hash
     let [left, right] = session.def.sides(&session.reader, case_id);
     let method = |m: &str| Shown::from_key(m).ok_or_else(|| format!("study method \"{m}\" is not one the viewer has"));
     let (left, right) = (method(left)?, method(right)?);
-    state.study_methods.set([left, right]);
+    state.study.methods.set([left, right]);
     state.show(scan);
     // The study draws stored slices ([`crate::state::ViewState::drawn`]) in the active plane's
     // pane: its slice is the crosshair's k.
@@ -117,7 +117,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
         shown_case.set(None);
         let Some(s) = session.get_untracked() else { return };
         if s.complete() {
-            state.study_done.set(true);
+            state.study.done.set(true);
             phase.set(Phase::Complete);
             return;
         }
@@ -151,7 +151,7 @@ pub fn StudyPage(url: String) -> impl IntoView {
             match Session::open(d, url.clone(), &reader_input.get_untracked()) {
                 Ok(s) => {
                     // Blinded from this reader's first frame until the study is complete.
-                    state.study_done.set(false);
+                    state.study.done.set(false);
                     message.set(None);
                     session.set(Some(s));
                 }

@@ -19,7 +19,7 @@ pub fn Toolbar() -> impl IntoView {
     let sim = expect_context::<SimulationState>();
     let slice = move || state.view.slice().unwrap_or((0, 1));
     let one = move || state.view.layout() == Layout::One;
-    let can_show = move |m: Shown| state.decoder.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
+    let can_show = move |m: Shown| state.compute.with(|d| d.as_ref().is_some_and(|d| d.can_show(m, sim.factor.get().is_some())));
     // The slider moves in log2(zoom) so every octave gets the same travel.
     view! {
         <div class="toolbar">
