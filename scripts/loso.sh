@@ -45,7 +45,7 @@ done
 cycles=4
 dir() { echo "$runs/c$1/$2"; }                       # cycle N of a run
 final() { echo "$runs/best/${1/\//-}.csrw"; }         # a finished run's model
-source scripts/runs.sh                               # best_vif, greater
+source scripts/runs.sh                               # best_vif, greater, build_trainer
 if (( list )); then
   for run in "${queue[@]}"; do
     state=queued
@@ -56,14 +56,8 @@ if (( list )); then
   exit 0
 fi
 backend="${BACKEND:-flex}"
-if [[ $backend == tch ]]; then
-  source scripts/torch-env.sh
-  cargo build --release --locked --features tch --target-dir target/tch --bin coordsr
-  built=target/tch/release/coordsr
-else
-  cargo build --release --locked --bin coordsr
-  built=target/release/coordsr
-fi
+build_trainer "$backend"
+built=$trainer
 # The runs use a copy, so a rebuild of the work tree cannot change a binary under a running run.
 mkdir -p "$runs/best"
 bin="$runs/coordsr-$backend"

@@ -28,3 +28,16 @@ committed_vif() { sed -n 's/^ *"val_vif": \([-0-9.e]*\),*$/\1/p' "${committed[$1
 
 # greater A B: whether VIF A is above VIF B.
 greater() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+
+# build_trainer BACKEND: build coordsr for training on BACKEND (flex; or tch, LibTorch, whose
+# environment is sourced into this shell) and set $trainer to the binary.
+build_trainer() {
+  if [[ $1 == tch ]]; then
+    source scripts/torch-env.sh
+    cargo build --release --locked --features tch --target-dir target/tch --bin coordsr
+    trainer=target/tch/release/coordsr
+  else
+    cargo build --release --locked --bin coordsr
+    trainer=target/release/coordsr
+  fi
+}

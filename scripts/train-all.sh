@@ -40,14 +40,8 @@ for item in "${queue[@]}"; do
 done
 steps="${STEPS:-4000}"
 backend="${BACKEND:-flex}"
-if [[ $backend == tch ]]; then
-    source scripts/torch-env.sh
-    cargo build --release --locked --features tch --target-dir target/tch --bin coordsr
-    bin=target/tch/release/coordsr
-else
-    cargo build --release --locked --bin coordsr
-    bin=target/release/coordsr
-fi
+build_trainer "$backend"
+bin=$trainer
 cycles="${CYCLES:-4}"
 dir() { cycle_dir "$runs" "$@"; }
 # A cycle's best validation VIF: from its run state, or (state gone) the committed weights'.
