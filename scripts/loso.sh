@@ -14,9 +14,12 @@
 #
 # Usage: scripts/loso.sh [RUNS_DIR [RUN…]]      RUN = foldK/NAME-sS, e.g. fold2/conv-l0-zerofill-s1
 #        scripts/loso.sh --list [RUNS_DIR]      every run in queue order, with its state
-# The queue, in the order the protocol cuts it last to first: seed 1 of both defaults on every
-# fold, then seed 1 of the other skip (the skip rule needs both), then seeds 2 and 3 of the
-# defaults, then the λ = 0 ablation.
+# The queue: seed 1 of the two named defaults on every fold, then seed 1 of the other skips (the
+# skip rule needs both), then the λ = 0 ablation, then seeds 2 and 3 of each decoder's default
+# by the skip rule (NAME coord-l10-default / conv-l0-default, its skip decided by `coordsr eval
+# --loso-validation` from the seed-1 runs' validation VIFs; the ablation runs in between so no
+# lane waits for the rule). Protocol amendment of 2026-12-07 (RESULTS.md): seeds 2–3 follow the
+# rule instead of the named defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A args=(
@@ -30,8 +33,8 @@ all_runs() {
   local k s
   for k in 1 2 3 4; do echo "fold$k/coord-l10-bilinear-s1" "fold$k/conv-l0-zerofill-s1"; done
   for k in 1 2 3 4; do echo "fold$k/coord-l10-zerofill-s1" "fold$k/conv-l0-bilinear-s1"; done
-  for s in 2 3; do for k in 1 2 3 4; do echo "fold$k/coord-l10-bilinear-s$s" "fold$k/conv-l0-zerofill-s$s"; done; done
   for k in 1 2 3 4; do echo "fold$k/coord-l0-bilinear-s1"; done
+  for s in 2 3; do for k in 1 2 3 4; do echo "fold$k/coord-l10-default-s$s" "fold$k/conv-l0-default-s$s"; done; done
 }
 list=0
 [[ ${1:-} == --list ]] && { list=1; shift; }
@@ -39,15 +42,35 @@ runs="${1:-../runs/loso}"
 queue=("${@:2}")
 (( ${#queue[@]} )) || read -ra queue <<<"$(all_runs | tr '\n' ' ')"
 for run in "${queue[@]}"; do
-  [[ $run =~ ^fold[1-4]/([a-z0-9-]+)-s[1-9]$ && -v "args[${BASH_REMATCH[1]}]" ]] ||
-    { echo "loso: $run: not foldK/NAME-sS with a known NAME (${!args[*]})" >&2; exit 2; }
+  [[ $run =~ ^fold[1-4]/([a-z0-9-]+)-s[1-9]$ && ( -v "args[${BASH_REMATCH[1]}]" || ${BASH_REMATCH[1]} =~ ^(coord-l10|conv-l0)-default$ ) ]] ||
+    { echo "loso: $run: not foldK/NAME-sS with a known NAME (${!args[*]} coord-l10-default conv-l0-default)" >&2; exit 2; }
 done
 cycles=4
 dir() { echo "$runs/c$1/$2"; }                       # cycle N of a run
 final() { echo "$runs/best/${1/\//-}.csrw"; }         # a finished run's model
 source scripts/runs.sh                               # best_vif, greater, build_trainer
+# rule_skip DECODER: its default skip by the skip rule, from the finished seed-1 runs' validation
+# VIFs (and loso_validation.csv written beside them); fails while the rule waits for runs.
+rule_skip() {
+  local rule
+  rule=$("$bin" eval --loso-validation --weights "$runs"/best/*-s1.csrw -o "$runs" 2>/dev/null) || return 1
+  awk -v d="$1" '$1 == d { print $2 }' <<<"$rule"
+}
+# resolve RUN: a run named after "the default" becomes the run of the rule's skip.
+resolve() {
+  local run=$1 skip
+  [[ $run =~ ^(fold[1-4]/[a-z0-9]+)-(l[0-9]+)-default-(s[1-9])$ ]] || { echo "$run"; return; }
+  skip=$(rule_skip "${BASH_REMATCH[1]#*/}") || return 1
+  echo "${BASH_REMATCH[1]}-${BASH_REMATCH[2]}-$skip-${BASH_REMATCH[3]}"
+}
 if (( list )); then
+  bin=target/release/coordsr     # the rule reads weights headers only: any build of coordsr serves
+  [[ -x $bin ]] || { source scripts/torch-env.sh; bin=$runs/coordsr-tch; }
   for run in "${queue[@]}"; do
+    if [[ $run == *-default-* ]]; then
+      r=$(resolve "$run") || { echo "$run: queued (its skip waits for the skip rule)"; continue; }
+      run=$r
+    fi
     state=queued
     for n in $(seq 1 $cycles); do [[ -f $(dir "$n" "$run")/state.json ]] && state="cycle $n, best VIF $(best_vif "$(dir "$n" "$run")")"; done
     [[ -f $(final "$run") ]] && state="done: $state"
@@ -64,6 +87,8 @@ bin="$runs/coordsr-$backend"
 cp "$built" "$bin.new" && mv "$bin.new" "$bin"
 train() {
   local run=$1 name fold seed n out init best_n=1
+  # A default's seed waits for the rule (the runs it needs are ahead of it in the queue).
+  until run=$(resolve "$1"); do sleep 300; done
   [[ -f $(final "$run") ]] && return
   [[ $run =~ ^fold([1-4])/(.*)-s([1-9])$ ]]
   fold=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} seed=${BASH_REMATCH[3]}

@@ -428,6 +428,76 @@ fn eval_keeps_a_folds_test_subject_unseen() {
     assert_clean_error(&coordsr(&["train", "--fold", "0", "-o", d.join("run").to_str().unwrap()]), "--fold 0");
 }
 
+/// A weights file with its header changed by `f` (the tensors kept): a cross-subject run's
+/// model, as far as the headers the skip rule reads are concerned.
+fn with_header(bytes: &[u8], f: impl Fn(&mut coordsr::weights::Header)) -> Vec<u8> {
+    let (mut header, data) = coordsr::weights::parse(bytes).unwrap();
+    f(&mut header);
+    let json = serde_json::to_vec(&header).unwrap();
+    let mut out = bytes[..8].to_vec();
+    out.extend((json.len() as u32).to_le_bytes());
+    out.extend(json);
+    while out.len() % 4 != 0 {
+        out.push(b' ');
+    }
+    out.extend(data);
+    out
+}
+
+#[test]
+fn the_skip_rule_is_read_from_the_runs_headers_and_gates_the_summary() {
+    let d = tmp("skip-rule");
+    let weights = Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/weights");
+    let mut files = Vec::new();
+    for fold in 1..=4 {
+        for (model, skip, vif) in [("coord", "bilinear", 0.64), ("coord", "zerofill", 0.65), ("conv", "zerofill", 0.60), ("conv", "bilinear", 0.59)] {
+            let bytes = std::fs::read(weights.join(format!("{model}.csrw"))).unwrap();
+            let bytes = with_header(&bytes, |h| {
+                h.config.skip = skip.parse().unwrap();
+                h.meta["split"] = serde_json::json!({"name": format!("loso-fold-{fold}"), "validation": [format!("v{fold}")]});
+                h.meta["seed"] = serde_json::json!(1);
+                h.meta["val_vif"] = serde_json::json!(vif + 0.001 * fold as f64);
+            });
+            let p = d.join(format!("fold{fold}-{model}-{skip}-s1.csrw"));
+            std::fs::write(&p, bytes).unwrap();
+            files.push(p.to_str().unwrap().to_string());
+        }
+    }
+    let run = |files: &[String]| {
+        let mut args = vec!["eval", "--loso-validation", "-o", d.to_str().unwrap(), "--weights"];
+        args.extend(files.iter().map(String::as_str));
+        coordsr(&args)
+    };
+    // One seed-1 run missing: the rule waits and says for what; the finished runs are written.
+    let out = run(&files[..15]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("pending") && err.contains("fold 4 conv λ=0 2× bilinear"), "{err}");
+    let csv = std::fs::read_to_string(d.join("loso_validation.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 16, "header and the 15 finished runs: {csv}");
+    let summary = coordsr(&["eval", "--loso-summary", d.to_str().unwrap(), "-o", d.to_str().unwrap()]);
+    assert!(summary.status.success(), "{}", String::from_utf8_lossy(&summary.stderr));
+    let md = std::fs::read_to_string(d.join("loso.md")).unwrap();
+    assert!(md.contains("Runs finished: 15 of 36. The skip rule is pending"), "{md}");
+    // Test scores while the rule waits are refused.
+    std::fs::write(d.join("loso_per_slice.csv"), "fold,test_subject,seed,method,skip,lambda,train_scales,query_scale,dataset,slice,psnr,ssim,vif\n1,s,,bicubic,,,,2,s,0,30,0.9,0.5\n").unwrap();
+    let refused = coordsr(&["eval", "--loso-summary", d.to_str().unwrap(), "-o", d.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("test scores exist but the skip rule is pending"));
+    std::fs::remove_file(d.join("loso_per_slice.csv")).unwrap();
+    // All sixteen: the higher mean wins (coord over zero-fill here), the named default on conv.
+    let out = run(&files);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "coord zerofill\nconv zerofill\n");
+    assert!(coordsr(&["eval", "--loso-summary", d.to_str().unwrap(), "-o", d.to_str().unwrap()]).status.success());
+    let round: coordsr::loso::CrossSubject = serde_json::from_str(&std::fs::read_to_string(d.join("loso.json")).unwrap()).unwrap();
+    assert_eq!(round.runs.len(), 16);
+    assert_eq!(round.rule.defaults().unwrap().0.skip, "zerofill");
+    // A model of another split is named, not counted.
+    let shipped = weights.join("coord.csrw");
+    assert_clean_error(&run(&[shipped.to_str().unwrap().to_string()]), "coord.csrw");
+}
+
 #[test]
 fn render_draws_a_plane_as_the_viewer_orients_it() {
     // A thick-slice RAS volume: its coronal plane, radiological (patient's right on the left,

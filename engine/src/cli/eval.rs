@@ -9,7 +9,7 @@ use coordsr::methods::Trained;
 use coordsr::degrade::ThickSlice;
 use coordsr::through_eval::{self, Case};
 use coordsr::through_plane::PlaneMethod;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -38,10 +38,17 @@ pub struct Args {
     /// protocol"). Default: the split brain-by-subject-v1 (= fold 1).
     #[arg(long)]
     fold: Option<usize>,
-    /// Summarise the cross-subject runs instead: read this loso_per_slice.csv (all folds
-    /// concatenated) and write loso.md (the cross-subject table and the poster's claims) to --out.
-    #[arg(long)]
+    /// Summarise the cross-subject round instead: read loso_validation.csv and, once the test runs
+    /// exist, loso_per_slice.csv (all folds concatenated) from this folder, and write loso.md and
+    /// loso.json (the skip rule, the cross-subject tables, the poster's claims) to --out.
+    #[arg(long, value_name = "DIR")]
     loso_summary: Option<PathBuf>,
+    /// Read only the headers of --weights (finished cross-subject runs; no scan is read), write
+    /// their best validation VIFs to loso_validation.csv in --out, and print each decoder's default
+    /// skip by the protocol's skip rule ("coord bilinear", "conv zerofill"); fails while the rule
+    /// waits for seed-1 runs.
+    #[arg(long)]
+    loso_validation: bool,
     /// Evaluate through-plane instead: thick slices simulated along each scan's slice axis,
     /// reconstructed by linear and cubic interpolation and by each --weights model at (1, 1/s)
     /// (through_plane.csv and through_plane.md in --out).
@@ -148,19 +155,61 @@ impl Args {
         Ok(())
     }
 
+    /// `--loso-summary`: the round from its CSVs to loso.md and loso.json.
+    fn run_loso_summary(&self, dir: &Path) -> Result<(), String> {
+        use coordsr::loso;
+        let read = |name: &str| {
+            let p = dir.join(name);
+            std::fs::read_to_string(&p).map(|t| (p.clone(), t)).map_err(|e| format!("{}: {e}", p.display()))
+        };
+        let (p, text) = read("loso_validation.csv")?;
+        let runs = loso::read_validation_csv(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        let scores = match read("loso_per_slice.csv") {
+            Ok((p, text)) => loso::read_per_slice_csv(&text).map_err(|e| format!("{}: {e}", p.display()))?,
+            Err(_) if !dir.join("loso_per_slice.csv").exists() => vec![],
+            Err(e) => return Err(e),
+        };
+        let round = loso::cross_subject(&scores, &runs).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let md = round.markdown();
+        let json = serde_json::to_string_pretty(&round).map_err(|e| e.to_string())? + "\n";
+        std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+        for (name, text) in [("loso.md", &md), ("loso.json", &json)] {
+            let p = self.out.join(name);
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        }
+        print!("{md}");
+        Ok(())
+    }
+
+    /// `--loso-validation`: the finished runs' validation scores and the skip rule, from headers.
+    fn run_loso_validation(&self) -> Result<(), String> {
+        use coordsr::loso::{self, SkipRule, ValidationScore};
+        let runs = self
+            .weights
+            .iter()
+            .map(|p| {
+                let bytes = std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                let (header, _) = coordsr::weights::parse(&bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+                ValidationScore::of(&header, &p.display().to_string())
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
+        let p = self.out.join("loso_validation.csv");
+        std::fs::write(&p, loso::to_validation_csv(&runs)).map_err(|e| format!("{}: {e}", p.display()))?;
+        let (coord, conv) = SkipRule::decide(&runs).defaults()?;
+        println!("coord {}\nconv {}", coord.skip, conv.skip);
+        Ok(())
+    }
+
     pub fn run(self, backend: Backend) -> Result<(), String> {
         if self.through_plane {
             return self.run_through_plane(backend);
         }
-        if let Some(path) = &self.loso_summary {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let scores = coordsr::loso::read_per_slice_csv(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-            let md = coordsr::loso::summary_markdown(&scores);
-            std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
-            let p = self.out.join("loso.md");
-            std::fs::write(&p, &md).map_err(|e| format!("{}: {e}", p.display()))?;
-            print!("{md}");
-            return Ok(());
+        if let Some(dir) = &self.loso_summary {
+            return self.run_loso_summary(dir);
+        }
+        if self.loso_validation {
+            return self.run_loso_validation();
         }
         let dev = backend.device()?;
         let models = self.weights.iter().map(|p| Trained::load(p, &dev)).collect::<Result<Vec<_>, _>>()?;

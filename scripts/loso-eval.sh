@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Score the cross-subject round (RESULTS.md, "Cross-subject protocol"; issue 30) into results/:
+#   scripts/loso-eval.sh [RUNS_DIR]          RUNS_DIR is scripts/loso.sh's (default ../runs/loso)
+# 1. The finished runs' best validation VIFs → results/loso_validation.csv, and the skip rule
+#    (`coordsr eval --loso-validation`: weights headers only, no scan read).
+# 2. Only once the rule is decided (seed 1 of both skips of both decoders on all four folds): each
+#    fold's finished models on that fold's test subject, the knee and the shoulder, with
+#    zero-fill and bicubic (`coordsr eval --fold K`, 10 slices, refusing models of another
+#    split) → results/loso.csv and results/loso_per_slice.csv, the folds concatenated.
+# 3. results/loso.md and results/loso.json (`coordsr eval --loso-summary`): the skip rule, the
+#    cross-subject tables, the poster's claims; the site's results page draws loso.json.
+# While the rule waits, steps 1 and 3 still run (the round's state, no test number): the protocol
+# computes no test number before the rule is fixed, and `--loso-summary` refuses test scores
+# without it. Data: ../shared/data (or $COORDSR_DATA).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-../runs/loso}"
+cargo build --release --locked --bin coordsr
+bin=target/release/coordsr
+shopt -s nullglob
+finished=("$runs"/best/fold[1-4]-*.csrw)   # none yet is a round of 0 finished runs
+rm -f results/loso.csv results/loso_per_slice.csv
+if ! rule=$("$bin" eval --loso-validation --weights "${finished[@]}" -o results); then
+  echo "loso-eval: the skip rule is pending (above): results/loso_validation.csv and the round's state only, no test score"
+else
+  echo "skip rule: $rule" | tr '\n' ' '; echo
+  for k in 1 2 3 4; do
+    models=("$runs"/best/fold$k-*.csrw)
+    (( ${#models[@]} )) || continue
+    "$bin" eval --fold "$k" --slices 10 --weights "${models[@]}" -o "$runs/eval/fold$k"
+    for f in loso.csv loso_per_slice.csv; do
+      if [[ -f results/$f ]]; then tail -n +2 "$runs/eval/fold$k/$f" >>"results/$f"; else cp "$runs/eval/fold$k/$f" "results/$f"; fi
+    done
+  done
+fi
+"$bin" eval --loso-summary results -o results >/dev/null
+echo "results/loso.md:"; head -3 results/loso.md
