@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { serve, launch, shots, root, dist } from './harness.mjs';
+import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { serve, launch, shots, root, dist, coordsr } from './harness.mjs';
 
 const ROUTES = ['', 'results', 'viewer', 'study', 'about'];
 const csv = fs.readFileSync(path.join(root, 'results/results.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
@@ -143,6 +145,73 @@ test('modes follow the route: other pages never change what the viewer was showi
     await page.waitForFunction(() => window.coordsrFrame && window.coordsrFrame.method === 'bicubic' && window.coordsrFrame.simulate === 2);
     assert.deepEqual(await viewer(), before);
     await page.close();
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+});
+
+/** loso.md's table rows (after the heading `### title`) as arrays of cells. */
+function mdTable(md, title) {
+  const sec = md.split(`\n### ${title}\n`)[1];
+  assert.ok(sec, `loso.md has "### ${title}"`);
+  return sec.split('\n### ')[0].split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| configuration') && !l.startsWith('| claim'))
+    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
+}
+
+test('results page: the cross-subject round as loso.json says, now and with test scores', { timeout: 300_000 }, async () => {
+  // A synthetic finished round (not data: made-up scores with a known shape): four folds, the
+  // sixteen seed-1 runs of the skip rule, three seeds of coord, test scores at 1.5–4×.
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'coordsr-loso-'));
+  const val = ['fold,validation_subject,seed,method,skip,lambda,train_scales,best_step,val_vif'];
+  const slices = ['fold,test_subject,seed,method,skip,lambda,train_scales,query_scale,dataset,slice,psnr,ssim,vif'];
+  for (let k = 1; k <= 4; k++) {
+    for (const [m, skip, l, ts, v] of [['coord', 'bilinear', '10', '1-2', 0.64], ['coord', 'zerofill', '10', '1-2', 0.63], ['conv', 'zerofill', '0', '2', 0.6], ['conv', 'bilinear', '0', '2', 0.59]]) {
+      val.push(`${k},v${k},1,${m},${skip},${l},${ts},4000,${v + k / 1000}`);
+    }
+    for (const scale of [1.5, 2, 3, 4]) {
+      for (let i = 0; i < 10; i++) {
+        const base = 0.5 + i / 100 - scale / 20;
+        slices.push(`${k},s${k},,bicubic,,,,${scale},s${k},${i},${30 + base},0.9,${base}`);
+        slices.push(`${k},s${k},,zerofill,,,,${scale},s${k},${i},${30.2 + base},0.9,${base + 0.01}`);
+        for (let s = 1; s <= 3; s++) {
+          const gain = 0.02 + 0.004 * k - 0.003 * s + (i % 3) / 500 + (k === 3 ? -0.03 : 0);
+          slices.push(`${k},s${k},${s},coord,bilinear,10,1-2,${scale},s${k},${i},${30.5 + base},0.91,${base + gain}`);
+          if (scale === 2) slices.push(`${k},s${k},${s},conv,zerofill,0,2,2,s${k},${i},${30.4 + base},0.9,${base + gain - 0.005}`);
+        }
+      }
+    }
+  }
+  fs.writeFileSync(path.join(tmp, 'loso_validation.csv'), val.join('\n') + '\n');
+  fs.writeFileSync(path.join(tmp, 'loso_per_slice.csv'), slices.join('\n') + '\n');
+  execFileSync(coordsr, ['eval', '--loso-summary', tmp, '-o', tmp]);
+  const md = fs.readFileSync(path.join(tmp, 'loso.md'), 'utf8');
+  const server = await serve();
+  const browser = await launch(false);
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const read = (sel) => page.$$eval(`${sel} tbody tr`, (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent.trim())));
+    // Today's round, as committed: its state line and skip-rule table are loso.md's.
+    const today = fs.readFileSync(path.join(root, 'results/loso.md'), 'utf8');
+    await page.goto(`${server.origin}/?backend=cpu#/results`);
+    await page.waitForSelector('[data-testid=loso-state]');
+    assert.equal(await page.textContent('[data-testid=loso-state]'), today.split('\n')[0]);
+    const rule = (m) => mdTable(m, 'The skip rule (best validation VIF, seed 1)').map((r) => r.map((c) => (c === 'yes' ? 'default' : c)));
+    assert.deepEqual(await read('[data-testid=loso-rule]'), rule(today));
+    assert.equal((await read('[data-testid=loso-claims]')).length, mdTable(today, "The poster's claims").length);
+    // The finished synthetic round: every table and claim cell as loso.md has it.
+    await page.route('**/results/loso.json', (r) => r.fulfill({ path: path.join(tmp, 'loso.json'), contentType: 'application/json' }));
+    await page.reload();
+    await page.waitForSelector('[data-testid=loso-table]');
+    assert.equal(await page.textContent('[data-testid=loso-state]'), md.split('\n')[0]);
+    assert.match(md.split('\n')[0], /coord's default is coord λ=10 1–2× bilinear, conv's is conv λ=0 2× zerofill/);
+    assert.deepEqual(await read('[data-testid=loso-rule]'), rule(md));
+    assert.deepEqual(await read('[data-testid=loso-table][data-against=bicubic]'), mdTable(md, 'Against bicubic'));
+    assert.deepEqual(await read('[data-testid=loso-table][data-against=zerofill]'), mdTable(md, 'Against zerofill'));
+    const claims = await read('[data-testid=loso-claims]');
+    assert.deepEqual(claims, mdTable(md, "The poster's claims").map((r) => (r[4] === 'no runs yet' ? [...r.slice(0, 4), '', ...r.slice(5)] : r)));
+    assert.ok(claims.some((c) => c[6] === 'reproduced') && claims.some((c) => c[6] === 'not tested'), JSON.stringify(claims));
+    await page.screenshot({ path: path.join(shots, 'site-results-loso.png'), fullPage: true });
   } finally {
     await browser.close();
     await server.close();

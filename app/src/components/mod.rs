@@ -1,4 +1,5 @@
 pub mod about_page;
+pub mod cross_subject;
 pub mod file_open;
 pub mod help_overlay;
 pub mod home_page;

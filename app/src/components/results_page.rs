@@ -3,6 +3,7 @@
 //! tables with the poster's numbers beside ours, the paired margins over the same slices, VIF
 //! against scale for every method, and the A–F figure.
 
+use super::cross_subject::CrossSubjectRound;
 use super::paired_differences::PairedDifferences;
 use coordsr::eval::{read_csv, read_per_slice_csv, Row, POSTER, ROW_ORDER, VIF_CHART_SIZE};
 use coordsr::methods::fmt_num;
@@ -101,6 +102,8 @@ pub fn ResultsPage() -> impl IntoView {
     view! {
         <div class="page text results-page" data-testid="page-results">
             <h1>"Results"</h1>
+            <CrossSubjectRound />
+            <h2>"One held-out subject (the first round)"</h2>
             <p>"Split " <b>"brain-by-subject-v1"</b> ": trained on two brain T1 scans from two scanners, early-stopped on a third, "
                <b>"tested on a fourth subject (StudyForrest)"</b> "; out of distribution: a sagittal knee (the poster's anatomy, never trained on) and a shoulder slice. "
                "Degradation: k-space truncation at each query scale, against the acquired-resolution reference. "
