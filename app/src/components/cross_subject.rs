@@ -42,7 +42,7 @@ fn round(r: CrossSubject) -> impl IntoView + use<> {
         .map(|t| {
             view! {
                 <h3>{format!("Margins over {}", t.against.method)}</h3>
-                <table class="results" data-testid="loso-table" data-against=t.against.method.clone()>
+                <table class="results loso" data-testid="loso-table" data-against=t.against.method.clone()>
                     <thead><tr><th>"configuration"</th><th>"scale"</th><th>"metric"</th><th>"mean ± SD over subjects"</th><th>"seed SD"</th><th>"95 % interval"</th><th>"above 0"</th></tr></thead>
                     <tbody>
                         {t.rows.iter().map(|row| {
@@ -63,7 +63,7 @@ fn round(r: CrossSubject) -> impl IntoView + use<> {
     view! {
         <p data-testid="loso-state">{format!("Runs finished: {} of 36. {}", r.runs.len(), r.rule_line())}</p>
         <h3>"The skip rule: best validation VIF, seed 1"</h3>
-        <table class="results" data-testid="loso-rule">
+        <table class="results loso" data-testid="loso-rule">
             <thead><tr><th>"configuration"</th><th>"fold 1"</th><th>"fold 2"</th><th>"fold 3"</th><th>"fold 4"</th><th>"mean"</th><th>"default"</th></tr></thead>
             <tbody>{rule_rows(&r.rule.coord)}{rule_rows(&r.rule.conv)}</tbody>
         </table>
@@ -74,7 +74,7 @@ fn round(r: CrossSubject) -> impl IntoView + use<> {
         }}
         {tables}
         <h3>"The poster's claims"</h3>
-        <table class="results" data-testid="loso-claims">
+        <table class="results loso claims" data-testid="loso-claims">
             <thead><tr><th>"claim"</th><th>"comparison"</th><th>"scale"</th><th>"metric"</th><th>"mean ± SD"</th><th>"95 % interval"</th><th>"verdict"</th></tr></thead>
             <tbody>
                 {r.claims.iter().map(|c| {
