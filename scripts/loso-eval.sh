@@ -8,7 +8,8 @@
 #    zero-fill and bicubic (`coordsr eval --fold K`, 10 slices, refusing models of another
 #    split) → results/loso.csv and results/loso_per_slice.csv, the folds concatenated.
 # 3. results/loso.md and results/loso.json (`coordsr eval --loso-summary`): the skip rule, the
-#    cross-subject tables, the poster's claims; the site's results page draws loso.json.
+#    cross-subject tables, the poster's claims; the site's results page draws loso.json and
+#    RESULTS.md quotes loso.md between its markers (replaced here).
 # While the rule waits, steps 1 and 3 still run (the round's state, no test number): the protocol
 # computes no test number before the rule is fixed, and `--loso-summary` refuses test scores
 # without it. Data: ../shared/data (or $COORDSR_DATA).
@@ -34,4 +35,11 @@ else
   done
 fi
 "$bin" eval --loso-summary results -o results >/dev/null
+# RESULTS.md quotes loso.md between its markers: replaced, never edited by hand.
+awk -v md=results/loso.md '
+  /^<!-- begin results\/loso.md/ { print; while ((getline line < md) > 0) print line; skip = 1; next }
+  /^<!-- end results\/loso.md/ { skip = 0 }
+  !skip' RESULTS.md >RESULTS.md.new
+grep -q '^<!-- end results/loso.md' RESULTS.md.new || { rm RESULTS.md.new; echo "loso-eval: RESULTS.md lost its loso.md markers" >&2; exit 1; }
+mv RESULTS.md.new RESULTS.md
 echo "results/loso.md:"; head -3 results/loso.md

@@ -39,3 +39,32 @@ fn committed_coord_weights_reproduce_the_committed_2x_vif() {
     let vif = metrics::vif(&hr, &out);
     assert!((vif - committed).abs() <= 1e-3, "VIF {vif} vs committed {committed}");
 }
+
+/// The cross-subject round's three committed views agree: `results/loso.json` (the site's),
+/// `results/loso.md` (written with it by `coordsr eval --loso-summary`) and RESULTS.md's copy
+/// between its markers; and the round is re-derived from `loso_validation.csv` (and the test
+/// scores, once they exist) to the same report.
+#[test]
+fn the_cross_subject_round_is_reported_the_same_everywhere() {
+    let repo = common::repo();
+    let read = |name: &str| {
+        let path = repo.join(name);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    };
+    let md = read("results/loso.md");
+    let round: coordsr::loso::CrossSubject = serde_json::from_str(&read("results/loso.json")).unwrap();
+    assert_eq!(round.markdown(), md, "loso.json and loso.md are one run's output");
+    let runs = coordsr::loso::read_validation_csv(&read("results/loso_validation.csv")).unwrap();
+    let scores = match repo.join("results/loso_per_slice.csv").exists() {
+        true => coordsr::loso::read_per_slice_csv(&read("results/loso_per_slice.csv")).unwrap(),
+        false => vec![],
+    };
+    assert_eq!(coordsr::loso::cross_subject(&scores, &runs).unwrap().markdown(), md, "loso.md is what its CSVs give");
+    let results = read("RESULTS.md");
+    let quoted = results
+        .split_once("<!-- begin results/loso.md (scripts/loso-eval.sh) -->\n")
+        .and_then(|(_, rest)| rest.split_once("<!-- end results/loso.md -->"))
+        .map(|(q, _)| q)
+        .expect("RESULTS.md has the loso.md markers");
+    assert_eq!(quoted, md, "RESULTS.md quotes results/loso.md as scripts/loso-eval.sh last wrote it");
+}
