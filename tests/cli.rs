@@ -499,6 +499,40 @@ fn the_skip_rule_is_read_from_the_runs_headers_and_gates_the_summary() {
 }
 
 #[test]
+fn eval_of_a_fold_keeps_each_seed_of_a_configuration_apart() {
+    let Some(root) = data_root("eval_of_a_fold_keeps_each_seed_of_a_configuration_apart") else { return };
+    let d = tmp("fold-seeds");
+    // The shipped coord model relabelled as two seeds of a fold-1 run (fold 1's split is the one it
+    // was trained on): the scores are the first round's, the rows must stay per seed.
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../static/weights/coord.csrw")).unwrap();
+    let mut weights = Vec::new();
+    for seed in [1, 2] {
+        let p = d.join(format!("fold1-coord-l10-bilinear-s{seed}.csrw"));
+        std::fs::write(&p, with_header(&bytes, |h| {
+            h.meta["split"]["name"] = serde_json::json!("loso-fold-1");
+            h.meta["seed"] = serde_json::json!(seed);
+        }))
+        .unwrap();
+        weights.push(p.to_str().unwrap().to_string());
+    }
+    let out_dir = d.join("eval");
+    let mut args = vec!["eval", "--fold", "1", "--slices", "2", "--scales", "2", "--no-ood", "--data", root.to_str().unwrap(), "-o", out_dir.to_str().unwrap(), "--weights"];
+    args.extend(weights.iter().map(String::as_str));
+    let out = coordsr(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let per_slice = coordsr::loso::read_per_slice_csv(&std::fs::read_to_string(out_dir.join("loso_per_slice.csv")).unwrap()).unwrap();
+    let coord: Vec<_> = per_slice.iter().filter(|s| s.config == coordsr::loso::coord_default()).collect();
+    assert_eq!(coord.len(), 4, "two seeds × two slices");
+    assert_eq!(coord.iter().filter(|s| s.seed == Some(2)).count(), 2);
+    assert!(coord.iter().all(|s| s.test_subject == "brain-t1-studyforrest" && s.fold == 1));
+    // The same model under both seed labels: the same scores, slice for slice.
+    assert_eq!(coord[0].vif, coord[2].vif);
+    assert_eq!(per_slice.iter().filter(|s| s.seed.is_none()).count(), 4, "bicubic and zero-fill, two slices each");
+    let means = std::fs::read_to_string(out_dir.join("loso.csv")).unwrap();
+    assert_eq!(means.lines().count(), 1 + 4, "{means}");
+}
+
+#[test]
 fn render_draws_a_plane_as_the_viewer_orients_it() {
     // A thick-slice RAS volume: its coronal plane, radiological (patient's right on the left,
     // superior up), at its true aspect, nearest: every drawn pixel is the voxel the engine's

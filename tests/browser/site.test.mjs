@@ -155,7 +155,7 @@ test('modes follow the route: other pages never change what the viewer was showi
 function mdTable(md, title) {
   const sec = md.split(`\n### ${title}\n`)[1];
   assert.ok(sec, `loso.md has "### ${title}"`);
-  return sec.split('\n### ')[0].split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| configuration') && !l.startsWith('| claim'))
+  return sec.split('\n### ')[0].split('\n').filter((l) => l.startsWith('| ') && !/^\| (configuration|claim|dataset) \|/.test(l))
     .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()));
 }
 
@@ -174,10 +174,12 @@ test('results page: the cross-subject round as loso.json says, now and with test
         const base = 0.5 + i / 100 - scale / 20;
         slices.push(`${k},s${k},,bicubic,,,,${scale},s${k},${i},${30 + base},0.9,${base}`);
         slices.push(`${k},s${k},,zerofill,,,,${scale},s${k},${i},${30.2 + base},0.9,${base + 0.01}`);
+        if (i < 4) slices.push(`${k},s${k},,bicubic,,,,${scale},knee,${i},29,0.8,${base - 0.1}`);
         for (let s = 1; s <= 3; s++) {
           const gain = 0.02 + 0.004 * k - 0.003 * s + (i % 3) / 500 + (k === 3 ? -0.03 : 0);
           slices.push(`${k},s${k},${s},coord,bilinear,10,1-2,${scale},s${k},${i},${30.5 + base},0.91,${base + gain}`);
           if (scale === 2) slices.push(`${k},s${k},${s},conv,zerofill,0,2,2,s${k},${i},${30.4 + base},0.9,${base + gain - 0.005}`);
+          if (i < 4) slices.push(`${k},s${k},${s},coord,bilinear,10,1-2,${scale},knee,${i},29.5,0.8,${base - 0.1 + gain - 0.02}`);
         }
       }
     }
@@ -208,6 +210,8 @@ test('results page: the cross-subject round as loso.json says, now and with test
     assert.deepEqual(await read('[data-testid=loso-rule]'), rule(md));
     assert.deepEqual(await read('[data-testid=loso-table][data-against=bicubic]'), mdTable(md, 'Against bicubic'));
     assert.deepEqual(await read('[data-testid=loso-table][data-against=zerofill]'), mdTable(md, 'Against zerofill'));
+    assert.deepEqual(await read('[data-testid=loso-ood]'), mdTable(md, 'Out of distribution: VIF margins on scans no fold trained on'));
+    assert.equal((await read('[data-testid=loso-ood]')).length, 4, 'the knee at four scales');
     const claims = await read('[data-testid=loso-claims]');
     assert.deepEqual(claims, mdTable(md, "The poster's claims").map((r) => (r[4] === 'no runs yet' ? [...r.slice(0, 4), '', ...r.slice(5)] : r)));
     assert.ok(claims.some((c) => c[6] === 'reproduced') && claims.some((c) => c[6] === 'not tested'), JSON.stringify(claims));

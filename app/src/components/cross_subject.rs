@@ -4,7 +4,7 @@
 //! skip rule on validation, then (once the rule is decided and the test runs exist) the margins
 //! across subjects and the poster's claims.
 
-use coordsr::loso::{fmt_interval, fmt_mean_sd, fmt_seed_sd, CrossSubject, SkipChoice};
+use coordsr::loso::{fmt_interval, fmt_mean_sd, fmt_ood, fmt_seed_sd, CrossSubject, SkipChoice};
 use coordsr::methods::fmt_num;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -73,6 +73,19 @@ fn round(r: CrossSubject) -> impl IntoView + use<> {
             view! { <p>{format!("Folds scored on test: {scored} of 4. Each fold's test subject scored by that fold's models; margins paired per slice, the subject as the unit.")}</p> }.into_any()
         }}
         {tables}
+        {(!r.ood.is_empty()).then(|| view! {
+            <h3>"Out of distribution: VIF margins on scans no fold trained on"</h3>
+            <p>"Every fold's models score the same scan: mean ± SD over folds (models), and how many fold × seed margins are above 0."</p>
+            <table class="results loso claims" data-testid="loso-ood">
+                <thead><tr><th>"dataset"</th><th>"configuration"</th><th>"scale"</th><th>"− bicubic"</th><th>"− zerofill"</th></tr></thead>
+                <tbody>
+                    {r.ood.iter().map(|o| view! {
+                        <tr><td>{o.dataset.clone()}</td><td>{o.config.label()}</td><td>{fmt_num(o.scale)}</td>
+                            <td>{fmt_ood(o.over_bicubic.as_ref())}</td><td>{fmt_ood(o.over_zerofill.as_ref())}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        })}
         <h3>"The poster's claims"</h3>
         <table class="results loso claims" data-testid="loso-claims">
             <thead><tr><th>"claim"</th><th>"comparison"</th><th>"scale"</th><th>"metric"</th><th>"mean ± SD"</th><th>"95 % interval"</th><th>"verdict"</th></tr></thead>

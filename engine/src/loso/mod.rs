@@ -489,6 +489,32 @@ mod tests {
     }
 
     #[test]
+    fn scans_no_fold_trained_on_are_summarised_over_folds_apart_from_the_subjects() {
+        let mut s = scores(&[(1, 1, 0.02), (2, 1, 0.03)]);
+        // The knee, scored by both folds' models: coord 0.01 and −0.03 over bicubic.
+        for (fold, gain) in [(1, 0.01), (2, -0.03)] {
+            for i in 0..4 {
+                let at = |config: Config, seed, vif| SliceScore { fold, test_subject: format!("s{fold}"), seed, config, query_scale: 2.0, dataset: "knee".into(), slice: i, psnr: 30.0, ssim: 0.9, vif };
+                s.push(at(Config::new("bicubic", "", "", ""), None, 0.4));
+                s.push(at(coord_default(), Some(1), 0.4 + gain));
+            }
+        }
+        let round = cross_subject(&s, &validation(&[1, 2, 3, 4], -0.01)).unwrap();
+        assert_eq!(round.ood.len(), 1, "{:?}", round.ood);
+        let knee = &round.ood[0];
+        assert_eq!((knee.dataset.as_str(), &knee.config, knee.scale), ("knee", &coord_default(), 2.0));
+        let b = knee.over_bicubic.as_ref().unwrap();
+        assert!((b.mean + 0.01).abs() < 1e-12 && (b.positive, b.runs) == (1, 2), "{b:?}");
+        assert!(knee.over_zerofill.is_none());
+        // The knee stays out of the test subjects' tables.
+        let vif_rows = round.tables[0].rows.iter().filter(|r| r.metric == Metric::Vif).count();
+        assert_eq!(vif_rows, 1);
+        assert!((round.tables[0].rows.iter().find(|r| r.metric == Metric::Vif).unwrap().summary.mean - 0.025).abs() < 1e-12);
+        let md = round.markdown();
+        assert!(md.contains("| knee | coord λ=10 1–2× bilinear | 2 | -0.0100 ± 0.0283 (1/2) | – |"), "{md}");
+    }
+
+    #[test]
     fn the_summary_reports_every_claim_tested_or_not() {
         let round = cross_subject(&scores(&[(1, 1, 0.02), (2, 1, 0.03)]), &validation(&[1, 2, 3, 4], -0.01)).unwrap();
         let md = round.markdown();

@@ -193,6 +193,25 @@ pub struct CrossSubject {
     pub folds_scored: Vec<usize>,
     pub tables: Vec<MarginTable>,
     pub claims: Vec<ClaimRow>,
+    /// The knee and the shoulder, scored by every fold's models.
+    pub ood: Vec<OodRow>,
+}
+
+/// One configuration on a scan no fold trained on (the knee, the shoulder): its VIF margins
+/// over bicubic and zero-fill. Every fold's models score the same scan, so the spread is over
+/// folds (models), not subjects; no interval is claimed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OodRow {
+    pub dataset: String,
+    pub config: Config,
+    pub scale: f64,
+    pub over_bicubic: Option<Summary>,
+    pub over_zerofill: Option<Summary>,
+}
+
+/// "+0.0123 ± 0.0045 (4/4)": mean ± SD over folds of an out-of-distribution margin, runs above 0.
+pub fn fmt_ood(s: Option<&Summary>) -> String {
+    s.map_or("–".into(), |s| format!("{} ({}/{})", fmt_mean_sd(s, Metric::Vif), s.positive, s.runs))
 }
 
 /// The round from its validation scores and its test scores (`loso_per_slice.csv`, all folds;
@@ -280,8 +299,24 @@ pub fn cross_subject(scores: &[SliceScore], runs: &[ValidationScore]) -> Result<
         summary: None,
         verdict: "not tested".into(),
     });
+    let mut ood_sets: Vec<String> = scores.iter().filter(|s| s.dataset != s.test_subject).map(|s| s.dataset.clone()).collect();
+    ood_sets.sort();
+    ood_sets.dedup();
+    let zerofill = Config::new("zerofill", "", "", "");
+    let mut ood = Vec::new();
+    for d in &ood_sets {
+        for c in &configs {
+            for &scale in &scales {
+                let over = |b: &Config| summarise(&margins(scores, c, b, Metric::Vif, scale, |s| &s.dataset == d));
+                let (over_bicubic, over_zerofill) = (over(&bicubic), over(&zerofill));
+                if over_bicubic.is_some() || over_zerofill.is_some() {
+                    ood.push(OodRow { dataset: d.clone(), config: c.clone(), scale, over_bicubic, over_zerofill });
+                }
+            }
+        }
+    }
     let folds_scored: std::collections::BTreeSet<usize> = scores.iter().map(|s| s.fold).collect();
-    Ok(CrossSubject { runs: runs.to_vec(), rule, folds_scored: folds_scored.into_iter().collect(), tables, claims })
+    Ok(CrossSubject { runs: runs.to_vec(), rule, folds_scored: folds_scored.into_iter().collect(), tables, claims, ood })
 }
 
 /// "+0.0123 ± 0.0045" (the SD left out with one subject).
@@ -353,6 +388,13 @@ impl CrossSubject {
             }
             if t.rows.is_empty() {
                 md.push_str("| no test scores yet | | | | | | |\n");
+            }
+            md.push('\n');
+        }
+        if !self.ood.is_empty() {
+            md.push_str("### Out of distribution: VIF margins on scans no fold trained on\n\nEvery fold's models score the same scan: mean ± SD over folds (models), and how many fold × seed margins are above 0.\n\n| dataset | configuration | scale | − bicubic | − zerofill |\n|---|---|---|---|---|\n");
+            for r in &self.ood {
+                let _ = writeln!(md, "| {} | {} | {} | {} | {} |", r.dataset, r.config.label(), fmt_num(r.scale), fmt_ood(r.over_bicubic.as_ref()), fmt_ood(r.over_zerofill.as_ref()));
             }
             md.push('\n');
         }
