@@ -21,9 +21,17 @@ bin=target/release/coordsr
 shopt -s nullglob
 finished=("$runs"/best/fold[1-4]-*.csrw)   # none yet is a round of 0 finished runs
 rm -f results/loso.csv results/loso_per_slice.csv
-if ! rule=$("$bin" eval --loso-validation --weights "${finished[@]}" -o results); then
+status=0
+rule=$("$bin" eval --loso-validation --weights "${finished[@]}" -o results) || status=$?
+if (( status == 3 )); then
   echo "loso-eval: the skip rule is pending (above): results/loso_validation.csv and the round's state only, no test score"
+elif (( status != 0 )); then
+  exit "$status"
 else
+  # The rule scripts/loso.sh fixed when it first resolved a default's seed, if it has.
+  if [[ -f $runs/skip-rule.txt && $rule != "$(<"$runs/skip-rule.txt")" ]]; then
+    echo "loso-eval: the skip rule now gives '${rule//$'\n'/, }', not what $runs/skip-rule.txt fixed before seeds 2-3" >&2; exit 1
+  fi
   echo "skip rule: $rule" | tr '\n' ' '; echo
   for k in 1 2 3 4; do
     models=("$runs"/best/fold$k-*.csrw)
@@ -40,6 +48,8 @@ awk -v md=results/loso.md '
   /^<!-- begin results\/loso.md/ { print; while ((getline line < md) > 0) print line; skip = 1; next }
   /^<!-- end results\/loso.md/ { skip = 0 }
   !skip' RESULTS.md >RESULTS.md.new
-grep -q '^<!-- end results/loso.md' RESULTS.md.new || { rm RESULTS.md.new; echo "loso-eval: RESULTS.md lost its loso.md markers" >&2; exit 1; }
+for m in begin end; do
+  grep -q "^<!-- $m results/loso.md" RESULTS.md.new || { rm RESULTS.md.new; echo "loso-eval: RESULTS.md has no '<!-- $m results/loso.md' marker" >&2; exit 1; }
+done
 mv RESULTS.md.new RESULTS.md
 echo "results/loso.md:"; head -3 results/loso.md

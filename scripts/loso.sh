@@ -44,23 +44,40 @@ queue=("${@:2}")
 for run in "${queue[@]}"; do
   [[ $run =~ ^fold[1-4]/([a-z0-9-]+)-s[1-9]$ && ( -v "args[${BASH_REMATCH[1]}]" || ${BASH_REMATCH[1]} =~ ^(coord-l10|conv-l0)-default$ ) ]] ||
     { echo "loso: $run: not foldK/NAME-sS with a known NAME (${!args[*]} coord-l10-default conv-l0-default)" >&2; exit 2; }
+  # Seed 1 of both skips is what decides the default: a "default" seed 1 would wait on itself.
+  [[ $run != *-default-s1 ]] || { echo "loso: $run: seed 1 is run for both skips by name; only seeds 2-9 follow the rule" >&2; exit 2; }
 done
 cycles=4
 dir() { echo "$runs/c$1/$2"; }                       # cycle N of a run
 final() { echo "$runs/best/${1/\//-}.csrw"; }         # a finished run's model
 source scripts/runs.sh                               # best_vif, greater, build_trainer
 # rule_skip DECODER: its default skip by the skip rule, from the finished seed-1 runs' validation
-# VIFs (and loso_validation.csv written beside them); fails while the rule waits for runs.
+# VIFs (and loso_validation.csv written beside them). Returns 3 while the rule waits for runs, 1
+# on an error (its message in $runs/.rule-err). The first decision is frozen in
+# $runs/skip-rule.txt: a later one that differs (a seed-1 run replaced) is an error, never a
+# silent switch of the default under seeds 2–3.
 rule_skip() {
-  local rule
-  rule=$("$bin" eval --loso-validation --weights "$runs"/best/*-s1.csrw -o "$runs" 2>/dev/null) || return 1
-  awk -v d="$1" '$1 == d { print $2 }' <<<"$rule"
+  local rule status=0 seed1=("$runs"/best/fold[1-4]-*-s1.csrw)
+  [[ -e ${seed1[0]} ]] || return 3
+  rule=$("$bin" eval --loso-validation --weights "${seed1[@]}" -o "$runs" 2>"$runs/.rule-err") || status=$?
+  (( status == 0 )) || return "$status"
+  if [[ -f $runs/skip-rule.txt ]]; then
+    [[ $rule == "$(<"$runs/skip-rule.txt")" ]] ||
+      { echo "the skip rule now gives '${rule//$'\n'/, }', not the '$(paste -sd, "$runs/skip-rule.txt" | sed 's/,/, /')' fixed before" >"$runs/.rule-err"; return 1; }
+  else
+    echo "$rule" >"$runs/skip-rule.txt"
+  fi
+  rule=$(awk -v d="$1" '$1 == d { print $2 }' <<<"$rule")
+  [[ $rule == bilinear || $rule == zerofill ]] || { echo "no skip for $1 in the rule's output" >"$runs/.rule-err"; return 1; }
+  echo "$rule"
 }
-# resolve RUN: a run named after "the default" becomes the run of the rule's skip.
+# resolve RUN: a run named after "the default" becomes the run of the rule's skip (status 3 while
+# the rule is pending, 1 on an error).
 resolve() {
-  local run=$1 skip
+  local run=$1 skip status=0
   [[ $run =~ ^(fold[1-4]/[a-z0-9]+)-(l[0-9]+)-default-(s[1-9])$ ]] || { echo "$run"; return; }
-  skip=$(rule_skip "${BASH_REMATCH[1]#*/}") || return 1
+  skip=$(rule_skip "${BASH_REMATCH[1]#*/}") || status=$?
+  (( status == 0 )) || return "$status"
   echo "${BASH_REMATCH[1]}-${BASH_REMATCH[2]}-$skip-${BASH_REMATCH[3]}"
 }
 if (( list )); then
@@ -68,8 +85,13 @@ if (( list )); then
   [[ -x $bin ]] || { source scripts/torch-env.sh; bin=$runs/coordsr-tch; }
   for run in "${queue[@]}"; do
     if [[ $run == *-default-* ]]; then
-      r=$(resolve "$run") || { echo "$run: queued (its skip waits for the skip rule)"; continue; }
-      run=$r
+      status=0
+      r=$(resolve "$run") || status=$?
+      case $status in
+        0) run=$r ;;
+        3) echo "$run: queued (its skip waits for the skip rule)"; continue ;;
+        *) echo "$run: the skip rule cannot be read: $(<"$runs/.rule-err")"; continue ;;
+      esac
     fi
     state=queued
     for n in $(seq 1 $cycles); do [[ -f $(dir "$n" "$run")/state.json ]] && state="cycle $n, best VIF $(best_vif "$(dir "$n" "$run")")"; done
@@ -87,8 +109,16 @@ bin="$runs/coordsr-$backend"
 cp "$built" "$bin.new" && mv "$bin.new" "$bin"
 train() {
   local run=$1 name fold seed n out init best_n=1
-  # A default's seed waits for the rule (the runs it needs are ahead of it in the queue).
-  until run=$(resolve "$1"); do sleep 300; done
+  # A default's seed waits for the rule (the runs it needs are ahead of it in the queue; if one of
+  # them failed, its lane has stopped with the error and this one waits, saying so, until killed).
+  local said=0 status
+  until run=$(resolve "$1"); do
+    status=$?
+    (( status == 3 )) || { echo "loso: $1: $(<"$runs/.rule-err")" >&2; return 1; }
+    (( said )) || echo "loso: $1 waits for the skip rule (seed-1 runs unfinished)" >&2
+    said=1
+    sleep 300
+  done
   [[ -f $(final "$run") ]] && return
   [[ $run =~ ^fold([1-4])/(.*)-s([1-9])$ ]]
   fold=${BASH_REMATCH[1]} name=${BASH_REMATCH[2]} seed=${BASH_REMATCH[3]}
@@ -108,7 +138,8 @@ train() {
     fi
     best_n=$n
   done
-  cp "$(dir "$best_n" "$run")/best.csrw" "$(final "$run")"
+  # Whole or not at all: the rule and scripts/loso-eval.sh read best/ while lanes write it.
+  cp "$(dir "$best_n" "$run")/best.csrw" "$(final "$run").new" && mv "$(final "$run").new" "$(final "$run")"
 }
 # Two lanes share the queue: each takes the next run (a counter under a lock) when its last is done.
 counter="$runs/.queue-$$"

@@ -454,7 +454,7 @@ fn the_skip_rule_is_read_from_the_runs_headers_and_gates_the_summary() {
             let bytes = std::fs::read(weights.join(format!("{model}.csrw"))).unwrap();
             let bytes = with_header(&bytes, |h| {
                 h.config.skip = skip.parse().unwrap();
-                h.meta["split"] = serde_json::json!({"name": format!("loso-fold-{fold}"), "validation": [format!("v{fold}")]});
+                h.meta["split"] = serde_json::json!({"name": format!("loso-fold-{fold}"), "validation": coordsr::data::DataSplit::fold(fold).unwrap().validation});
                 h.meta["seed"] = serde_json::json!(1);
                 h.meta["val_vif"] = serde_json::json!(vif + 0.001 * fold as f64);
             });
@@ -470,7 +470,7 @@ fn the_skip_rule_is_read_from_the_runs_headers_and_gates_the_summary() {
     };
     // One seed-1 run missing: the rule waits and says for what; the finished runs are written.
     let out = run(&files[..15]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3), "pending is exit status 3");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("pending") && err.contains("fold 4 conv λ=0 2× bilinear"), "{err}");
     let csv = std::fs::read_to_string(d.join("loso_validation.csv")).unwrap();
@@ -493,9 +493,16 @@ fn the_skip_rule_is_read_from_the_runs_headers_and_gates_the_summary() {
     let round: coordsr::loso::CrossSubject = serde_json::from_str(&std::fs::read_to_string(d.join("loso.json")).unwrap()).unwrap();
     assert_eq!(round.runs.len(), 16);
     assert_eq!(round.rule.defaults().unwrap().0.skip, "zerofill");
-    // A model of another split is named, not counted.
+    // A model of another split is named, not counted; so is a second copy of a run, and a run
+    // whose header says it validated on another subject than its fold's.
     let shipped = weights.join("coord.csrw");
     assert_clean_error(&run(&[shipped.to_str().unwrap().to_string()]), "coord.csrw");
+    let twice = run(&[files[0].clone(), files[0].clone()]);
+    assert_eq!(twice.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("two finished runs of fold 1 coord λ=10 1–2× bilinear seed 1"));
+    let odd = d.join("odd.csrw");
+    std::fs::write(&odd, with_header(&std::fs::read(&files[0]).unwrap(), |h| h.meta["split"]["validation"] = serde_json::json!(["brain-t1-uih"]))).unwrap();
+    assert_clean_error(&run(&[odd.to_str().unwrap().to_string()]), "odd.csrw");
 }
 
 #[test]

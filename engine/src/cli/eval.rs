@@ -35,7 +35,8 @@ pub struct Args {
     #[arg(long)]
     data: Option<PathBuf>,
     /// Leave-one-subject-out fold 1–4: test on that fold's subject (RESULTS.md, "Cross-subject
-    /// protocol"). Default: the split brain-by-subject-v1 (= fold 1).
+    /// protocol"). Default: the split brain-by-subject-v1 (= fold 1). It scores what it is given:
+    /// the protocol's order (no test number before the skip rule) is scripts/loso-eval.sh's.
     #[arg(long)]
     fold: Option<usize>,
     /// Summarise the cross-subject round instead: read loso_validation.csv and, once the test runs
@@ -45,8 +46,8 @@ pub struct Args {
     loso_summary: Option<PathBuf>,
     /// Read only the headers of --weights (finished cross-subject runs; no scan is read), write
     /// their best validation VIFs to loso_validation.csv in --out, and print each decoder's default
-    /// skip by the protocol's skip rule ("coord bilinear", "conv zerofill"); fails while the rule
-    /// waits for seed-1 runs.
+    /// skip by the protocol's skip rule ("coord bilinear", "conv zerofill"); exits with status 3
+    /// while the rule waits for seed-1 runs (1 on an error).
     #[arg(long)]
     loso_validation: bool,
     /// Evaluate through-plane instead: thick slices simulated along each scan's slice axis,
@@ -196,9 +197,18 @@ impl Args {
         std::fs::create_dir_all(&self.out).map_err(|e| format!("{}: {e}", self.out.display()))?;
         let p = self.out.join("loso_validation.csv");
         std::fs::write(&p, loso::to_validation_csv(&runs)).map_err(|e| format!("{}: {e}", p.display()))?;
-        let (coord, conv) = SkipRule::decide(&runs).defaults()?;
-        println!("coord {}\nconv {}", coord.skip, conv.skip);
-        Ok(())
+        loso::check_distinct(&runs)?;
+        match SkipRule::decide(&runs).defaults() {
+            Ok((coord, conv)) => {
+                println!("coord {}\nconv {}", coord.skip, conv.skip);
+                Ok(())
+            }
+            // Pending is a state, not a failure: scripts wait on exit status 3 and stop on others.
+            Err(e) => {
+                eprintln!("coordsr: {e}");
+                std::process::exit(3)
+            }
+        }
     }
 
     pub fn run(self, backend: Backend) -> Result<(), String> {

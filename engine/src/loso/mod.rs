@@ -206,7 +206,8 @@ pub fn margins(scores: &[SliceScore], a: &Config, b: &Config, metric: Metric, sc
             if fold_b != fold || (seed_a.is_some() && seed_b.is_some() && seed_a != seed_b) {
                 continue;
             }
-            let d: Vec<f64> = slices_a.iter().filter_map(|(i, va)| slices_b.get(i).map(|vb| va - vb)).collect();
+            // A non-finite score (a blank slice's VIF, identical images' PSNR) has no margin.
+            let d: Vec<f64> = slices_a.iter().filter_map(|(i, va)| slices_b.get(i).map(|vb| va - vb)).filter(|d| d.is_finite()).collect();
             if !d.is_empty() {
                 out.entry(*fold).or_default().push((seed_a.or(*seed_b), d));
             }
@@ -314,7 +315,8 @@ pub fn verdict(s: &Summary, claimed_positive: bool) -> &'static str {
 }
 
 /// The configurations the protocol names as the defaults (coord λ=10 1–2× over bilinear, conv λ=0
-/// 2× over zero-fill): the runs with three seeds until the skip rule decides, and its tie-break.
+/// 2× over zero-fill): the skip rule's tie-break, and what the claims name while it is pending.
+/// The round's defaults are the rule's ([`SkipRule::defaults`]).
 pub fn coord_default() -> Config {
     Config::new("coord", "bilinear", "10", "1-2")
 }

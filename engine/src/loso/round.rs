@@ -42,8 +42,25 @@ impl ValidationScore {
         let val_vif = meta.get("val_vif").and_then(|v| v.as_f64()).ok_or_else(|| format!("{source}: its header records no validation VIF"))?;
         let best_step = meta.get("best_step").and_then(|v| v.as_u64()).unwrap_or(0) as usize;
         let config = Config::new(header.method().key(), header.config.skip.name(), &fmt_num(header.lambda()), &header.train_scales());
+        // The fold's own split, not only its name: the rule compares runs validated alike.
+        let expected = crate::data::DataSplit::fold(fold).map_err(|e| format!("{source}: {e}"))?;
+        if [validation_subject.as_str()] != expected.validation.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+            return Err(format!("{source}: split '{name}' validated on '{validation_subject}', not on fold {fold}'s {}", expected.validation.join(", ")));
+        }
         Ok(Self { fold, validation_subject, seed, config, best_step, val_vif })
     }
+}
+
+/// The runs, refused when two are the same run (fold, configuration, seed): the rule reads one
+/// score per run, and a second copy would be ignored without a word.
+pub fn check_distinct(runs: &[ValidationScore]) -> Result<(), String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for v in runs {
+        if !seen.insert((v.fold, v.config.clone(), v.seed)) {
+            return Err(format!("two finished runs of fold {} {} seed {}", v.fold, v.config.label(), v.seed));
+        }
+    }
+    Ok(())
 }
 
 /// `loso_validation.csv`: one row per finished run, in fold, configuration and seed order.
@@ -218,6 +235,7 @@ pub fn fmt_ood(s: Option<&Summary>) -> String {
 /// empty before the test runs). Test scores before the skip rule is decided are refused: the
 /// protocol computes no test number until the rule is fixed on validation.
 pub fn cross_subject(scores: &[SliceScore], runs: &[ValidationScore]) -> Result<CrossSubject, String> {
+    check_distinct(runs)?;
     let rule = SkipRule::decide(runs);
     let (coord, conv) = match rule.defaults() {
         Ok(d) => d,
